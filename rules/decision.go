@@ -1,0 +1,174 @@
+package rules
+
+// A Decision is what the table decides for one Origin and path prefix: the
+// rule that allows the origin, or none. It is a small value, safe to cache
+// and to share between goroutines: it holds no request bytes.
+type Decision struct {
+	prefix *Prefix // nil: no prefix covers the path, no CORS at all
+	rule   *Rule   // nil: the origin is not allowed
+}
+
+// Response header names, in the canonical case fasthttp and browsers use.
+const (
+	HeaderAllowOrigin         = "Access-Control-Allow-Origin"
+	HeaderAllowCredentials    = "Access-Control-Allow-Credentials"
+	HeaderAllowMethods        = "Access-Control-Allow-Methods"
+	HeaderAllowHeaders        = "Access-Control-Allow-Headers"
+	HeaderMaxAge              = "Access-Control-Max-Age"
+	HeaderExposeHeaders       = "Access-Control-Expose-Headers"
+	HeaderAllowPrivateNetwork = "Access-Control-Allow-Private-Network"
+	HeaderTimingAllowOrigin   = "Timing-Allow-Origin"
+	HeaderCORP                = "Cross-Origin-Resource-Policy"
+)
+
+// PreflightVary is the Vary value of every preflight answer, allowed or
+// refused: each of these request headers changes it.
+const PreflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+
+// HeaderSetter is the part of a response header a Decision writes;
+// *fasthttp.ResponseHeader implements it.
+type HeaderSetter interface {
+	Set(key, value string)
+	SetBytesV(key string, value []byte)
+}
+
+// Refusal says why a preflight is refused, or Accepted.
+type Refusal uint8
+
+const (
+	Accepted              Refusal = iota
+	RefusedPath                   // no rule covers the path
+	RefusedOrigin                 // no candidate rule lists the origin
+	RefusedMethod                 // Access-Control-Request-Method is not allowed
+	RefusedHeaders                // a name in Access-Control-Request-Headers is not allowed
+	RefusedPrivateNetwork         // private network access asked, rule has private_network = false
+)
+
+var refusalText = [...]string{
+	Accepted:              "accepted",
+	RefusedPath:           "no rule covers this path",
+	RefusedOrigin:         "origin not allowed",
+	RefusedMethod:         "method not allowed",
+	RefusedHeaders:        "request header not allowed",
+	RefusedPrivateNetwork: "private network access not allowed",
+}
+
+func (r Refusal) String() string { return refusalText[r] }
+
+// Allowed reports whether a rule allows the origin.
+func (d Decision) Allowed() bool { return d.rule != nil }
+
+// Rule returns the deciding rule, or nil.
+func (d Decision) Rule() *Rule { return d.rule }
+
+// Prefix returns the selected path prefix, or nil when no rule covers the path.
+func (d Decision) Prefix() *Prefix { return d.prefix }
+
+// Vary returns "Origin" when the answer for this path depends on the
+// request's Origin, or "". Every response for such a path needs it, with or
+// without an Origin, or a shared cache serves one origin's answer to another.
+func (d Decision) Vary() string {
+	if d.prefix != nil && d.prefix.varyOrigin {
+		return "Origin"
+	}
+	return ""
+}
+
+// AllowsMethod reports whether the Access-Control-Request-Method m is allowed.
+func (d Decision) AllowsMethod(m []byte) bool {
+	return d.rule != nil && d.rule.allowsMethod(m)
+}
+
+// AllowsHeaders reports whether every name in one Access-Control-Request-Headers
+// field value is allowed; call it once per field line. Long or hostile lists
+// are refused after a bounded scan.
+func (d Decision) AllowsHeaders(list []byte) bool {
+	return d.rule != nil && d.rule.headers.Allows(list)
+}
+
+// Preflight checks a preflight's Access-Control-Request-Method, one
+// Access-Control-Request-Headers value and whether it asks for private
+// network access. It does not allocate.
+func (d Decision) Preflight(method, headers []byte, privateNetwork bool) Refusal {
+	switch {
+	case d.prefix == nil:
+		return RefusedPath
+	case d.rule == nil:
+		return RefusedOrigin
+	case !d.rule.allowsMethod(method):
+		return RefusedMethod
+	case !d.rule.headers.Allows(headers):
+		return RefusedHeaders
+	case privateNetwork && !d.rule.PrivateNetwork:
+		return RefusedPrivateNetwork
+	}
+	return Accepted
+}
+
+// WriteActual sets the CORS headers of a response to an actual (non-preflight)
+// request with this Origin (nil when absent), whatever its status. It sets
+// no Vary: the caller merges Vary() with its own values into one header.
+func (d Decision) WriteActual(h HeaderSetter, origin []byte) {
+	if d.prefix == nil {
+		return
+	}
+	if corp := d.corp(); corp != "" {
+		h.Set(HeaderCORP, corp)
+	}
+	r := d.rule
+	if r == nil {
+		return
+	}
+	d.writeAllowOrigin(h, origin)
+	if r.exposeHeaders != "" {
+		h.Set(HeaderExposeHeaders, r.exposeHeaders)
+	}
+}
+
+// WritePreflight sets the headers of an accepted preflight (see Preflight);
+// privateNetwork says whether the preflight asked for private network access.
+func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork bool) {
+	r := d.rule
+	if r == nil {
+		return
+	}
+	d.writeAllowOrigin(h, origin)
+	h.Set(HeaderAllowMethods, r.allowMethods)
+	if r.allowHeaders != "" {
+		h.Set(HeaderAllowHeaders, r.allowHeaders)
+	}
+	h.Set(HeaderMaxAge, r.maxAge)
+	if privateNetwork {
+		h.Set(HeaderAllowPrivateNetwork, "true")
+	}
+}
+
+// writeAllowOrigin sets ACAO, with ACAC and Timing-Allow-Origin as the rule
+// says: "*" for a rule listing "*" (never one with credentials), else the
+// request's own origin.
+func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
+	r := d.rule
+	if r.anyOrigin {
+		h.Set(HeaderAllowOrigin, "*")
+		if r.Timing {
+			h.Set(HeaderTimingAllowOrigin, "*")
+		}
+		return
+	}
+	h.SetBytesV(HeaderAllowOrigin, origin)
+	if r.Credentials {
+		h.Set(HeaderAllowCredentials, "true")
+	}
+	if r.Timing {
+		h.SetBytesV(HeaderTimingAllowOrigin, origin)
+	}
+}
+
+// corp returns the Cross-Origin-Resource-Policy for this response: the
+// deciding rule's, else the prefix's, so that it goes out whatever the origin.
+func (d Decision) corp() string {
+	if d.rule != nil && d.rule.CORP != "" {
+		return d.rule.CORP
+	}
+	return d.prefix.corp
+}

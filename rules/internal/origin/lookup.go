@@ -1,0 +1,92 @@
+package origin
+
+// Lookup returns the smallest priority among the patterns that match origin,
+// the request's Origin header value. It does not allocate, and its cost
+// depends on the length of origin, never on the number of patterns.
+//
+// Origins are compared byte for byte with the form browsers serialize them
+// in (RFC 6454 §6.1, Fetch "byte-serializing a request origin"): one that is
+// not in that form (uppercase, default port spelled out, path, userinfo,
+// trailing dot, ...) matches only Any. An empty origin matches nothing: a
+// missing Origin header is the caller's case, not Any's.
+func (ix *Index) Lookup(origin []byte) (prio int, ok bool) {
+	if len(origin) == 0 {
+		return 0, false
+	}
+	best := ix.anyOrigin
+	if len(origin) > maxOriginLen {
+		return best.prio, best.ok
+	}
+	if string(origin) == "null" {
+		best.consider(ix.null)
+		return best.prio, best.ok
+	}
+	if id, hostPort, ok := cutScheme(origin); ok {
+		ix.byScheme[id].lookup(&best, hostPort, defaultPorts[id])
+	}
+	return best.prio, best.ok
+}
+
+// defaultPorts is indexed by schemeID.
+var defaultPorts = [...]uint16{80, 443}
+
+// cutScheme splits a serialized origin after "http://" or "https://".
+func cutScheme(origin []byte) (id int, hostPort []byte, ok bool) {
+	switch {
+	case len(origin) > 8 && string(origin[:8]) == "https://":
+		return 1, origin[8:], true
+	case len(origin) > 7 && string(origin[:7]) == "http://":
+		return 0, origin[7:], true
+	}
+	return 0, nil, false
+}
+
+// lookup adds to best the priorities of t's patterns matching hostPort.
+// Exact keys are serialized origins, so a plain map probe refuses every
+// malformed origin; the other shapes compare only part of it, so they need
+// the rest checked first.
+func (t *schemeIndex) lookup(best *minPrio, hostPort []byte, defaultPort uint16) {
+	best.probe(t.exact, hostPort)
+	if len(t.exactAnyPort)+len(t.wild)+len(t.wildAnyPort) == 0 {
+		return
+	}
+	host, port, hasPort := splitHostPort(hostPort)
+	if hasPort {
+		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
+		// out marks a forged or hand-made Origin.
+		if n, reason := parsePort(port); reason != "" || n == defaultPort {
+			return
+		}
+	}
+	best.probe(t.exactAnyPort, host)
+	if len(t.wild)+len(t.wildAnyPort) == 0 || checkHostname(host) != "" {
+		return
+	}
+	// Probe each proper suffix that starts at a label boundary, from the
+	// right, up to the deepest wildcard suffix, so that a host of many
+	// labels costs no more probes than the table needs. host[0] is not a
+	// dot, so at least one label precedes each suffix: the apex is never
+	// matched, nor "evilexample.com" (no boundary before "example").
+	for i, labels := len(host)-1, 0; i > 0 && labels < t.wildLabels; i-- {
+		if host[i] == '.' {
+			labels++
+			best.probe(t.wild, hostPort[i+1:])
+			best.probe(t.wildAnyPort, host[i+1:])
+		}
+	}
+}
+
+// probe considers the priority m holds for key, if any. m[string(key)]
+// does not allocate.
+func (m *minPrio) probe(prios map[string]int, key []byte) {
+	if prio, ok := prios[string(key)]; ok {
+		m.add(prio)
+	}
+}
+
+// consider folds another minPrio into m.
+func (m *minPrio) consider(o minPrio) {
+	if o.ok {
+		m.add(o.prio)
+	}
+}

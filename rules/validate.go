@@ -1,0 +1,222 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"corsedge/rules/internal/header"
+	"corsedge/rules/internal/origin"
+)
+
+const (
+	maxMaxAge  = 24 * time.Hour // Firefox's cap; more is never honoured
+	warnMaxAge = 2 * time.Hour  // Chromium's cap (WebKit's is 10 minutes)
+)
+
+// forbiddenMethods can never be requested by a browser (Fetch standard,
+// "forbidden method"); listing one is a mistake.
+var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
+
+// standardMethods are the methods browsers uppercase before sending
+// (Fetch standard, "normalize a method"); any other method is case-sensitive.
+var standardMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// validCORP are the values of Cross-Origin-Resource-Policy (Fetch standard).
+var validCORP = []string{"", "same-origin", "same-site", "cross-origin"}
+
+// validate checks what types alone cannot and resolves each rule's settings
+// against [defaults] and the built-in defaults. It returns the rules with
+// their origin patterns parsed; problems go to the checker.
+func (c *checker) validate(cfg *config) []*Rule {
+	defaults := cfg.defaults.inherit(builtinDefaults)
+	c.checkSettings(entry{section: "defaults"}, cfg.defaults, defaults)
+	rules := make([]*Rule, 0, len(cfg.rules))
+	for i, rc := range cfg.rules {
+		rules = append(rules, c.validateRule(i, rc, defaults))
+	}
+	for i, cc := range cfg.cache {
+		at := entry{section: "cache", index: i}
+		c.checkPaths(at, cc.paths)
+		if strings.TrimSpace(cc.control) == "" {
+			c.errorf(at, "control", -1, "", "is required: the Cache-Control value for these paths")
+		} else if !isFieldValue(cc.control) {
+			c.errorf(at, "control", -1, cc.control, "is not a valid header value (control characters or non-ASCII)")
+		}
+	}
+	if len(cfg.rules) == 0 && cfg.version == 1 {
+		c.warnf(entry{}, "", -1, "", "no [[rule]]: no response will carry CORS headers")
+	}
+	return rules
+}
+
+func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
+	at := entry{section: "rule", index: i, name: rc.name}
+	s := rc.settings.inherit(defaults)
+	r := &Rule{
+		Name: rc.name, Index: i, Paths: rc.paths,
+		Methods: s.methods, Headers: s.headers, Expose: s.expose,
+		MaxAge: *s.maxAge, Credentials: *s.credentials,
+		PrivateNetwork: *s.privateNetwork, Timing: *s.timing, CORP: *s.corp,
+	}
+	switch {
+	case rc.paths == nil:
+		c.errorf(at, "", -1, "", "paths is required: the path prefixes this rule covers")
+	case !c.reported(at, "paths"):
+		c.checkPaths(at, rc.paths)
+	}
+	switch {
+	case rc.origins == nil:
+		c.errorf(at, "", -1, "", `origins is required: at least one origin pattern, or "*"`)
+	case len(rc.origins) == 0 && !c.reported(at, "origins"):
+		c.errorf(at, "origins", -1, "", `is empty: list at least one origin pattern, or "*"`)
+	}
+	for j, o := range rc.origins {
+		p, err := origin.ParsePattern(o)
+		if err != nil {
+			c.errorf(at, "origins", j, o, "%s", patternReason(err))
+			continue
+		}
+		r.patterns = append(r.patterns, p)
+		r.Origins = append(r.Origins, p.String())
+		c.checkOrigin(at, j, p, r.Credentials)
+	}
+	c.checkSettings(at, rc.settings, s)
+	return r
+}
+
+// reported reports whether a problem was already found at key or one of its
+// elements, so that a type error is not followed by a second complaint about
+// the same key. It is a map lookup: a file with a problem in every rule must
+// not cost a scan of all problems per rule.
+func (c *checker) reported(at entry, key string) bool {
+	return c.faulty[place{at.section, at.index, key}]
+}
+
+// patternReason strips the pattern the error repeats, since the problem
+// already shows it as its value.
+func patternReason(err error) string {
+	if pe, ok := err.(*origin.PatternError); ok {
+		return pe.Reason
+	}
+	return err.Error()
+}
+
+func (c *checker) checkOrigin(at entry, j int, p origin.Pattern, credentials bool) {
+	o := p.String()
+	switch {
+	case p.Kind() == origin.Any && credentials:
+		c.errorf(at, "origins", j, o, `"*" cannot be used with credentials = true: browsers reject it (list the origins)`)
+	case p.Kind() == origin.Null && credentials:
+		c.errorf(at, "origins", j, o, "null cannot be used with credentials = true: any sandboxed page or file would be trusted")
+	case p.Kind() == origin.Null:
+		c.warnf(at, "origins", j, o, "null is sent by sandboxed iframes, file: pages and redirects; any site can produce it")
+	case credentials && p.Scheme() == "http" && !p.Loopback():
+		c.warnf(at, "origins", j, o, "http:// origin with credentials: a network attacker can impersonate it")
+	}
+}
+
+// checkSettings checks the inheritable keys set in set (nil where inherited),
+// with resolved the values after inheritance, so that a conflict between a
+// rule's key and an inherited one is reported on the rule.
+func (c *checker) checkSettings(at entry, set, resolved settings) {
+	credentials := resolved.credentials != nil && *resolved.credentials
+	c.checkMethods(at, resolved.methods, set.methods != nil, credentials)
+	c.checkHeaderNames(at, "headers", resolved.headers, set.headers != nil, credentials)
+	c.checkHeaderNames(at, "expose", resolved.expose, set.expose != nil, credentials)
+	if set.maxAge != nil {
+		switch d := *set.maxAge; {
+		case d < 0 || d > maxMaxAge:
+			c.errorf(at, "max_age", -1, "", "%s is outside 0..24h", d)
+		case d > warnMaxAge:
+			c.warnf(at, "max_age", -1, "", "%s is over 2h: Chromium caps preflight caching at 2h, WebKit at 10m", d)
+		}
+	}
+	if set.corp != nil && !slices.Contains(validCORP, *set.corp) {
+		c.errorf(at, "corp", -1, *set.corp, "unknown value: use same-origin, same-site or cross-origin")
+	}
+}
+
+// checkMethods reports bad method names. Problems with inherited values are
+// reported where they are written, unless credentials make them wrong here.
+func (c *checker) checkMethods(at entry, methods []string, own, credentials bool) {
+	for i, m := range methods {
+		switch {
+		case m == "*" && credentials:
+			c.errorf(at, keyOrInherited("methods", own), elemIf(i, own), m, `"*" cannot be used with credentials = true: browsers read it as a method named "*"`)
+		case !own || m == "*":
+		case !header.IsToken(m):
+			c.errorf(at, "methods", i, m, "is not a method name (an RFC 9110 token)")
+		case containsFold(forbiddenMethods, m):
+			c.errorf(at, "methods", i, m, "is a forbidden method: browsers never send it")
+		case containsFold(standardMethods, m) && m != strings.ToUpper(m):
+			c.warnf(at, "methods", i, m, "browsers send this method uppercase (%s); methods are case-sensitive", strings.ToUpper(m))
+		}
+	}
+}
+
+func (c *checker) checkHeaderNames(at entry, key string, names []string, own, credentials bool) {
+	for i, h := range names {
+		switch {
+		case h == "*" && credentials:
+			c.errorf(at, keyOrInherited(key, own), elemIf(i, own), h, `"*" cannot be used with credentials = true: browsers read it as a header named "*"`)
+		case !own || h == "*":
+		case !header.IsToken(h):
+			c.errorf(at, key, i, h, "is not a header name (an RFC 9110 token)")
+		}
+	}
+}
+
+// checkPaths reports path prefixes that could never match a request path,
+// which is percent-decoded and cleaned before matching.
+func (c *checker) checkPaths(at entry, paths []string) {
+	if len(paths) == 0 {
+		c.errorf(at, "paths", -1, "", "is empty: list at least one path prefix such as \"/fonts/\"")
+	}
+	for i, p := range paths {
+		switch {
+		case !strings.HasPrefix(p, "/"):
+			c.errorf(at, "paths", i, p, `must start with "/"`)
+		case strings.ContainsAny(p, "?#"):
+			c.errorf(at, "paths", i, p, "must not hold a query or fragment: prefixes match the path only")
+		case !isFieldValue(p) || strings.ContainsRune(p, '%'):
+			c.errorf(at, "paths", i, p, "must be written decoded, without %%-escapes or control characters")
+		case !isClean(p):
+			c.errorf(at, "paths", i, p, "is not a clean path (no \"//\", \".\" or \"..\" segments): request paths are cleaned first, so it would never match")
+		}
+	}
+}
+
+// isClean reports whether p survives path cleaning unchanged, allowing a
+// trailing slash and a trailing partial segment ("/js/v").
+func isClean(p string) bool { return CleanPath(p) == p }
+
+// isFieldValue reports whether s can be sent as a header field value:
+// visible ASCII, spaces and tabs (RFC 9110 §5.5, without obs-text).
+func isFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func keyOrInherited(key string, own bool) string {
+	if own {
+		return key
+	}
+	return fmt.Sprintf("%s (inherited from [defaults])", key)
+}
+
+func elemIf(i int, own bool) int {
+	if own {
+		return i
+	}
+	return -1
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(e string) bool { return strings.EqualFold(e, s) })
+}
