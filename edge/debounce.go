@@ -1,0 +1,55 @@
+package edge
+
+import (
+	"sync"
+	"time"
+)
+
+// debouncer runs fn once events stop arriving for quiet, but no later than
+// max after the first event of a burst, so a file written in several steps is
+// read once, complete, and a steady stream of events cannot starve reloads.
+// fn runs on its own goroutine, never on the caller's.
+type debouncer struct {
+	quiet, max time.Duration
+	fn         func()
+
+	mu    sync.Mutex // guards the fields below
+	timer *time.Timer
+	first time.Time // first event of the pending burst; zero when none
+}
+
+func newDebouncer(quiet, max time.Duration, fn func()) *debouncer {
+	return &debouncer{quiet: quiet, max: max, fn: fn}
+}
+
+// event notes one event and (re)schedules fn.
+func (d *debouncer) event() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := time.Now()
+	if d.first.IsZero() {
+		d.first = now
+	}
+	wait := min(d.quiet, d.first.Add(d.max).Sub(now))
+	if d.timer == nil {
+		d.timer = time.AfterFunc(wait, d.fire)
+		return
+	}
+	d.timer.Reset(wait)
+}
+
+func (d *debouncer) fire() {
+	d.mu.Lock()
+	d.first = time.Time{}
+	d.mu.Unlock()
+	d.fn()
+}
+
+// stop cancels a pending run.
+func (d *debouncer) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+}

@@ -1,0 +1,109 @@
+package edge
+
+import (
+	"github.com/valyala/fasthttp"
+
+	"corsedge/assets"
+	"corsedge/rules"
+)
+
+const (
+	allowedMethods = "GET, HEAD, OPTIONS"
+	maxRequestBody = 1 << 10 // assets take no bodies; fasthttp answers 413 past this
+	maxACRHLines   = 8       // Access-Control-Request-Headers field lines one preflight may send
+)
+
+// invalidOrigin stands for an Origin no browser sends: several Origin lines.
+// Only a "*" pattern matches it, and "*" answers never echo it.
+var invalidOrigin = []byte("\x00several origins")
+
+// handle answers one request. Per DESIGN.md "Responses": a preflight is an
+// OPTIONS with Origin and Access-Control-Request-Method; GET and HEAD are
+// actual requests for assets; any other OPTIONS gets 204 and Allow; any
+// other method 405 and Allow. All but preflights carry the CORS headers of
+// their origin. It allocates nothing when the decision is cached.
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	st := s.state.Load()
+	h := &ctx.Request.Header
+	path := ctx.Path()
+	origin := requestOrigin(h)
+	var d rules.Decision
+	if p := st.table.Select(path); p != nil {
+		d = st.cache.decide(p, origin)
+	}
+	method := h.Method()
+	switch string(method) {
+	case fasthttp.MethodGet, fasthttp.MethodHead:
+		s.metrics.countRequest(kindActual, decisionOf(d, origin))
+		d.WriteActual(&ctx.Response.Header, origin)
+		cacheControl, _ := st.table.CacheControl(path)
+		s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
+		return
+	case fasthttp.MethodOptions:
+		if acrm := h.Peek("Access-Control-Request-Method"); len(origin) > 0 && acrm != nil {
+			s.preflight(ctx, d, origin, acrm)
+			return
+		}
+		s.metrics.countRequest(kindOptions, decisionOf(d, origin))
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
+	default:
+		s.metrics.countRequest(kindMethodNotAllowed, decisionOf(d, origin))
+		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
+	}
+	ctx.Response.Header.Set("Allow", allowedMethods)
+	d.WriteActual(&ctx.Response.Header, origin)
+	if v := d.Vary(); v != "" {
+		ctx.Response.Header.Set("Vary", v)
+	}
+}
+
+// preflight answers a CORS preflight: 204 with the rule's headers when the
+// origin, method, every requested header and any private network request are
+// allowed, else 403 with no CORS header at all (the browser then reports a
+// CORS failure; 403 tells a person reading the network log why).
+func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, origin, acrm []byte) {
+	h := &ctx.Request.Header
+	pna := string(h.Peek("Access-Control-Request-Private-Network")) == "true"
+	acrh := h.PeekAll("Access-Control-Request-Headers")
+	var first []byte
+	if len(acrh) > 0 {
+		first = acrh[0]
+	}
+	ok := d.Preflight(acrm, first, pna) == rules.Accepted && len(acrh) <= maxACRHLines
+	for i := 1; ok && i < len(acrh); i++ {
+		ok = d.AllowsHeaders(acrh[i])
+	}
+	ctx.Response.Header.Set("Vary", rules.PreflightVary)
+	if !ok {
+		s.metrics.countRequest(kindPreflight, decisionRefused)
+		ctx.SetStatusCode(fasthttp.StatusForbidden)
+		return
+	}
+	s.metrics.countRequest(kindPreflight, decisionAllowed)
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+	d.WritePreflight(&ctx.Response.Header, origin, pna)
+}
+
+// requestOrigin returns the request's Origin, nil when it has none, or
+// invalidOrigin when it has several (RFC 6454 §7.2 allows one).
+func requestOrigin(h *fasthttp.RequestHeader) []byte {
+	origins := h.PeekAll("Origin")
+	switch len(origins) {
+	case 0:
+		return nil
+	case 1:
+		return origins[0]
+	}
+	return invalidOrigin
+}
+
+// decisionOf labels an actual request's decision for the metrics.
+func decisionOf(d rules.Decision, origin []byte) decisionLabel {
+	switch {
+	case len(origin) == 0:
+		return decisionNone
+	case d.Allowed():
+		return decisionAllowed
+	}
+	return decisionRefused
+}

@@ -1,0 +1,115 @@
+package edge
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+)
+
+// Request kinds and decisions, the labels of corsedge_requests_total.
+type requestKind uint8
+
+const (
+	kindPreflight requestKind = iota
+	kindActual
+	kindOptions          // OPTIONS that is not a preflight
+	kindMethodNotAllowed // any method but GET, HEAD and OPTIONS
+	numKinds
+)
+
+var kindNames = [numKinds]string{"preflight", "actual", "options", "method_not_allowed"}
+
+type decisionLabel uint8
+
+const (
+	decisionAllowed decisionLabel = iota // a rule allows the origin (preflight: accepted)
+	decisionRefused                      // the origin, method, headers or path are not allowed
+	decisionNone                         // no Origin header: no CORS decision to make
+	numDecisions
+)
+
+var decisionNames = [numDecisions]string{"allowed", "refused", "none"}
+
+// Reload triggers and results, the labels of corsedge_rules_reloads_total.
+const (
+	TriggerFSNotify = "fsnotify"
+	TriggerSIGHUP   = "sighup"
+	TriggerAdmin    = "admin"
+	TriggerPoll     = "poll"
+)
+
+var triggers = []string{TriggerFSNotify, TriggerSIGHUP, TriggerAdmin, TriggerPoll}
+
+const (
+	resultSuccess   = "success"
+	resultFailure   = "failure"
+	resultUnchanged = "unchanged"
+)
+
+var results = []string{resultSuccess, resultFailure, resultUnchanged}
+
+// metrics are the server's counters. Request counters sit on the hot path:
+// one atomic add each, no map, no label formatting.
+type metrics struct {
+	requests [numKinds][numDecisions]atomic.Uint64
+	reloads  [4][3]atomic.Uint64 // [trigger][result], in the orders above
+	cache    cacheStats
+}
+
+func (m *metrics) countRequest(k requestKind, d decisionLabel) { m.requests[k][d].Add(1) }
+
+func (m *metrics) countReload(trigger, result string) {
+	m.reloads[indexOf(triggers, trigger)][indexOf(results, result)].Add(1)
+}
+
+func indexOf(list []string, s string) int {
+	for i, e := range list {
+		if e == s {
+			return i
+		}
+	}
+	panic("edge: unknown metric label " + s) // a programming error: labels are constants
+}
+
+// writeMetrics writes every metric in the Prometheus text format.
+func (s *Server) writeMetrics(w io.Writer) {
+	m := &s.metrics
+	st := s.state.Load()
+	fmt.Fprintln(w, "# HELP corsedge_requests_total Requests served, by kind and CORS decision.")
+	fmt.Fprintln(w, "# TYPE corsedge_requests_total counter")
+	for k := range numKinds {
+		for d := range numDecisions {
+			fmt.Fprintf(w, "corsedge_requests_total{kind=%q,decision=%q} %d\n", kindNames[k], decisionNames[d], m.requests[k][d].Load())
+		}
+	}
+	fmt.Fprintln(w, "# HELP corsedge_rules_reloads_total Rules reloads, by trigger and result.")
+	fmt.Fprintln(w, "# TYPE corsedge_rules_reloads_total counter")
+	for t, trigger := range triggers {
+		for r, result := range results {
+			fmt.Fprintf(w, "corsedge_rules_reloads_total{trigger=%q,result=%q} %d\n", trigger, result, m.reloads[t][r].Load())
+		}
+	}
+	last := s.lastReload()
+	gauge(w, "corsedge_rules_last_reload_successful", "1 when the last reload that read new bytes succeeded.", boolGauge(last.err == nil))
+	gauge(w, "corsedge_rules_last_reload_success_timestamp_seconds", "When the current table was loaded.", float64(st.loadedAt.UnixMilli())/1000)
+	gauge(w, "corsedge_rules_generation", "Tables loaded since start; 1 is the first.", float64(st.generation))
+	counter(w, "corsedge_decision_cache_hits_total", "Decisions served from the decision cache.", m.cache.hits.Load())
+	counter(w, "corsedge_decision_cache_misses_total", "Decisions computed on a cache miss.", m.cache.misses.Load())
+	counter(w, "corsedge_decision_cache_evictions_total", "Decisions evicted to keep the cache within its bound.", m.cache.evictions.Load())
+	gauge(w, "corsedge_decision_cache_entries", "Decisions cached for the current table.", float64(st.cache.len()))
+}
+
+func gauge(w io.Writer, name, help string, v float64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %g\n", name, help, name, name, v)
+}
+
+func counter(w io.Writer, name, help string, v uint64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,111 @@
+package edge
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"corsedge/rules"
+)
+
+// ErrUnchanged is returned by Reload when the rules file holds the bytes
+// already read: nothing is parsed or swapped.
+var ErrUnchanged = errors.New("rules file unchanged")
+
+// reloadOutcome is what the last reload that read new bytes left behind.
+type reloadOutcome struct {
+	sum [sha256.Size]byte // of the bytes read, good or bad
+	err error             // nil when they were loaded
+	at  time.Time
+}
+
+// Reload reads the rules file once, then parses, validates and compiles a
+// complete new table and swaps it in with a new decision cache. On any
+// failure the current table keeps serving and the error is kept for /status
+// and /metrics. Every trigger (fsnotify, SIGHUP, admin, poll) comes here; one
+// reload runs at a time. It returns ErrUnchanged when the bytes are those
+// read last time, whatever came of them then.
+func (s *Server) Reload(trigger string) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	src, err := os.ReadFile(s.cfg.RulesFile)
+	if err != nil {
+		return s.reloadFailed(trigger, [sha256.Size]byte{}, err)
+	}
+	sum := sha256.Sum256(src)
+	if last := s.lastReload(); last.sum == sum && !last.at.IsZero() {
+		s.metrics.countReload(trigger, resultUnchanged)
+		return ErrUnchanged
+	}
+	table, err := rules.Parse(src)
+	if err != nil {
+		return s.reloadFailed(trigger, sum, err)
+	}
+	old := s.state.Load()
+	st := s.install(table, sum, old.generation+1)
+	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
+	s.metrics.countReload(trigger, resultSuccess)
+	s.log.Info("rules reloaded", "trigger", trigger, "file", s.cfg.RulesFile,
+		"generation", st.generation, "rules", len(table.Rules()), "sha256", fmt.Sprintf("%x", sum))
+	for _, w := range table.Warnings() {
+		s.log.Warn("rules warning", "file", s.cfg.RulesFile, "problem", w.Error())
+	}
+	return nil
+}
+
+// reloadFailed records a failed reload; the current table stays.
+func (s *Server) reloadFailed(trigger string, sum [sha256.Size]byte, err error) error {
+	s.outcome.Store(&reloadOutcome{sum: sum, err: err, at: time.Now()})
+	s.metrics.countReload(trigger, resultFailure)
+	s.log.Error("rules reload failed; the previous table keeps serving",
+		"trigger", trigger, "file", s.cfg.RulesFile, "error", errorText(err))
+	return err
+}
+
+// install makes table the one that answers, with a fresh decision cache.
+func (s *Server) install(table *rules.Table, sum [sha256.Size]byte, generation uint64) *state {
+	st := &state{
+		table:      table,
+		cache:      newDecisionCache(s.cfg.CacheSize, &s.metrics.cache),
+		sum:        sum,
+		generation: generation,
+		loadedAt:   time.Now(),
+	}
+	s.state.Store(st)
+	return st
+}
+
+// lastReload returns the outcome of the last reload that read new bytes.
+func (s *Server) lastReload() reloadOutcome {
+	if o := s.outcome.Load(); o != nil {
+		return *o
+	}
+	return reloadOutcome{}
+}
+
+// errorText joins every problem of a rules error on its own line, each with
+// the file's name, as `corsedge check` prints them.
+func errorText(err error) string {
+	problems := rules.Problems(err)
+	if len(problems) == 0 {
+		return err.Error()
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// firstPosition returns the position of the first error in err, if any.
+func firstPosition(err error) (line, col int) {
+	for _, p := range rules.Problems(err) {
+		if !p.Warning {
+			return p.Line, p.Col
+		}
+	}
+	return 0, 0
+}

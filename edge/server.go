@@ -1,0 +1,157 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"corsedge/assets"
+	"corsedge/rules"
+)
+
+// Config is what a Server needs; zero values take the defaults noted.
+type Config struct {
+	RulesFile string
+	Assets    *assets.Server
+	CacheSize int           // decision cache entries; DefaultCacheSize when 0
+	Poll      time.Duration // checksum poll of the rules file; 30 s when 0, none when negative
+	Debounce  time.Duration // quiet time after a file event before reloading; 100 ms when 0
+	Logger    *slog.Logger  // slog.Default() when nil
+}
+
+// ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
+const ShutdownTimeout = 10 * time.Second
+
+// Server serves assets with CORS headers from the current rule table.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	http    *fasthttp.Server
+	state   atomic.Pointer[state]
+	outcome atomic.Pointer[reloadOutcome]
+	metrics metrics
+
+	reloadMu sync.Mutex // one reload at a time
+}
+
+// New loads the rules file and returns a server ready to Run. An invalid
+// rules file is an error here: a server never starts without a good table.
+func New(cfg Config) (*Server, error) {
+	if cfg.Assets == nil {
+		return nil, errors.New("edge: Config.Assets is required")
+	}
+	if cfg.Poll == 0 {
+		cfg.Poll = 30 * time.Second
+	}
+	if cfg.Debounce == 0 {
+		cfg.Debounce = 100 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	src, err := os.ReadFile(cfg.RulesFile)
+	if err != nil {
+		return nil, err
+	}
+	table, err := rules.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(src)
+	st := s.install(table, sum, 1)
+	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
+	s.http = &fasthttp.Server{
+		Handler:               s.handle,
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          60 * time.Second, // large files over slow links
+		IdleTimeout:           60 * time.Second, // also what lets Shutdown close idle keep-alives
+		ReadBufferSize:        8 << 10,          // bounds the request head
+		MaxRequestBodySize:    maxRequestBody,
+		Logger:                fasthttpLogger{cfg.Logger},
+	}
+	return s, nil
+}
+
+// Run serves public and, when admin is not nil, the admin endpoints on
+// admin, watches the rules file and answers SIGHUP, until ctx is done; then
+// it stops accepting, lets in-flight requests finish (at most
+// ShutdownTimeout) and returns.
+func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Notify before anything is served, so a SIGHUP can never find the
+	// process without a handler (its default action ends the process).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	rw := s.newRulesWatch()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.watch(ctx, rw) })
+	wg.Go(func() { s.onSIGHUP(ctx, hup) })
+	var adminSrv *http.Server
+	if admin != nil {
+		adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		wg.Go(func() {
+			if err := adminSrv.Serve(admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("admin listener stopped", "error", err)
+			}
+		})
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(public) }()
+	var err error
+	select {
+	case err = <-served:
+		err = fmt.Errorf("edge: serving stopped: %w", err)
+	case <-ctx.Done():
+		s.log.Info("shutting down", "timeout", ShutdownTimeout)
+		sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer scancel()
+		err = s.http.ShutdownWithContext(sctx)
+		<-served
+	}
+	cancel()
+	if adminSrv != nil {
+		adminSrv.Close()
+	}
+	wg.Wait()
+	return err
+}
+
+// onSIGHUP reloads the rules on each SIGHUP, the operator's classic nudge.
+func (s *Server) onSIGHUP(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			s.Reload(TriggerSIGHUP)
+		}
+	}
+}
+
+// fasthttpLogger sends fasthttp's own messages (connection errors) to slog.
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Warn(fmt.Sprintf(format, args...))
+}
+
+// Handler returns the public request handler, for in-process benchmarks and
+// tests that drive a fasthttp.RequestCtx directly.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
