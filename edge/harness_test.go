@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ type testServer struct {
 	rulesFile string
 	root      string
 	client    *http.Client
+	stop      func() error // stops the server and returns what Run returned
 }
 
 // assetFiles are written under every test server's root.
@@ -39,7 +41,7 @@ var assetFiles = map[string]string{
 
 // startServer starts a server on rulesSrc (written to rulesFile, or to
 // DIR/rules.toml when rulesFile is "") and stops it when the test ends.
-func startServer(t *testing.T, rulesSrc string, configure ...func(*edge.Config)) *testServer {
+func startServer(t testing.TB, rulesSrc string, configure ...func(*edge.Config)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	rulesFile := filepath.Join(dir, "conf", "rules.toml")
@@ -48,7 +50,7 @@ func startServer(t *testing.T, rulesSrc string, configure ...func(*edge.Config))
 }
 
 // startServerOn starts a server on an existing rules file.
-func startServerOn(t *testing.T, rulesFile string, configure ...func(*edge.Config)) *testServer {
+func startServerOn(t testing.TB, rulesFile string, configure ...func(*edge.Config)) *testServer {
 	t.Helper()
 	root := t.TempDir()
 	for name, body := range assetFiles {
@@ -77,9 +79,12 @@ func startServerOn(t *testing.T, rulesFile string, configure ...func(*edge.Confi
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, public, admin) }()
-	t.Cleanup(func() {
+	stop := sync.OnceValue(func() error {
 		cancel()
-		if err := <-done; err != nil {
+		return <-done
+	})
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
@@ -90,6 +95,7 @@ func startServerOn(t *testing.T, rulesFile string, configure ...func(*edge.Confi
 		rulesFile: rulesFile,
 		root:      root,
 		client:    &http.Client{Timeout: 5 * time.Second},
+		stop:      stop,
 	}
 	// Run sets up the rules watch before it serves the admin listener: once
 	// /healthz answers, every later edit is seen.
@@ -105,7 +111,7 @@ func startServerOn(t *testing.T, rulesFile string, configure ...func(*edge.Confi
 	return ts
 }
 
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,7 +120,7 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
-func writeFile(t *testing.T, name, body string) {
+func writeFile(t testing.TB, name, body string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		t.Fatal(err)
@@ -125,7 +131,7 @@ func writeFile(t *testing.T, name, body string) {
 }
 
 // do sends one request with the given headers ("Name: value" lines).
-func (ts *testServer) do(t *testing.T, method, path string, headers ...string) *http.Response {
+func (ts *testServer) do(t testing.TB, method, path string, headers ...string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.url+path, nil)
 	if err != nil {
@@ -145,7 +151,7 @@ func (ts *testServer) do(t *testing.T, method, path string, headers ...string) *
 }
 
 // status fetches /status from the admin listener.
-func (ts *testServer) status(t *testing.T) edge.Status {
+func (ts *testServer) status(t testing.TB) edge.Status {
 	t.Helper()
 	resp, err := ts.client.Get(ts.admin + "/status")
 	if err != nil {
@@ -174,7 +180,7 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 // raw sends one request exactly as written (header lines without the final
 // blank line) on a new connection, so that nothing normalises it, and reads
 // the response.
-func (ts *testServer) raw(t *testing.T, method, target string, headers ...string) *http.Response {
+func (ts *testServer) raw(t testing.TB, method, target string, headers ...string) *http.Response {
 	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
 	if err != nil {

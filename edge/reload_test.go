@@ -48,7 +48,7 @@ func answerOf(resp *http.Response) answer {
 		h.Get("Access-Control-Allow-Headers"), h.Get("Access-Control-Max-Age")}
 }
 
-func (ts *testServer) preflightAnswer(t *testing.T) answer {
+func (ts *testServer) preflightAnswer(t testing.TB) answer {
 	return answerOf(ts.do(t, "OPTIONS", "/js/app.js", "Origin: https://a.example", "Access-Control-Request-Method: GET"))
 }
 
@@ -211,7 +211,7 @@ func TestReloadTriggersOnFileOperations(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
