@@ -8,9 +8,18 @@ import (
 )
 
 const (
-	allowedMethods = "GET, HEAD, OPTIONS"
 	maxRequestBody = 1 << 10 // assets take no bodies; fasthttp answers 413 past this
 	maxACRHLines   = 8       // Access-Control-Request-Headers field lines one preflight may send
+)
+
+// Header names and values written on every response, as bytes made once so
+// fasthttp can take them without normalising (SetCanonical).
+var (
+	keyAllow       = []byte("Allow")
+	keyVary        = []byte("Vary")
+	allowedMethods = []byte("GET, HEAD, OPTIONS")
+	preflightVary  = []byte(rules.PreflightVary)
+	varyOrigin     = []byte("Origin")
 )
 
 // invalidOrigin stands for an Origin no browser sends: several Origin lines.
@@ -50,10 +59,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.metrics.countRequest(kindMethodNotAllowed, decisionOf(d, origin))
 		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
 	}
-	ctx.Response.Header.Set("Allow", allowedMethods)
+	ctx.Response.Header.SetCanonical(keyAllow, allowedMethods)
 	d.WriteActual(&ctx.Response.Header, origin)
-	if v := d.Vary(); v != "" {
-		ctx.Response.Header.Set("Vary", v)
+	if d.Vary() != "" {
+		ctx.Response.Header.SetCanonical(keyVary, varyOrigin)
 	}
 }
 
@@ -73,7 +82,7 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, origin, a
 	for i := 1; ok && i < len(acrh); i++ {
 		ok = d.AllowsHeaders(acrh[i])
 	}
-	ctx.Response.Header.Set("Vary", rules.PreflightVary)
+	ctx.Response.Header.SetCanonical(keyVary, preflightVary)
 	if !ok {
 		s.metrics.countRequest(kindPreflight, decisionRefused)
 		ctx.SetStatusCode(fasthttp.StatusForbidden)

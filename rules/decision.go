@@ -26,11 +26,27 @@ const (
 const PreflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
 // HeaderSetter is the part of a response header a Decision writes;
-// *fasthttp.ResponseHeader implements it.
+// *fasthttp.ResponseHeader implements it. Keys come in canonical case, so
+// the setter need not normalise them, and values are shared, read-only
+// bytes: a setter copies them and never writes to them.
 type HeaderSetter interface {
-	Set(key, value string)
-	SetBytesV(key string, value []byte)
+	SetCanonical(key, value []byte)
 }
+
+// The header names and fixed values as bytes, made once.
+var (
+	keyAllowOrigin         = []byte(HeaderAllowOrigin)
+	keyAllowCredentials    = []byte(HeaderAllowCredentials)
+	keyAllowMethods        = []byte(HeaderAllowMethods)
+	keyAllowHeaders        = []byte(HeaderAllowHeaders)
+	keyMaxAge              = []byte(HeaderMaxAge)
+	keyExposeHeaders       = []byte(HeaderExposeHeaders)
+	keyAllowPrivateNetwork = []byte(HeaderAllowPrivateNetwork)
+	keyTimingAllowOrigin   = []byte(HeaderTimingAllowOrigin)
+	keyCORP                = []byte(HeaderCORP)
+	valueTrue              = []byte("true")
+	valueAny               = []byte("*")
+)
 
 // Refusal says why a preflight is refused, or Accepted.
 type Refusal uint8
@@ -112,16 +128,16 @@ func (d Decision) WriteActual(h HeaderSetter, origin []byte) {
 	if d.prefix == nil {
 		return
 	}
-	if corp := d.corp(); corp != "" {
-		h.Set(HeaderCORP, corp)
+	if corp := d.corp(); len(corp) > 0 {
+		h.SetCanonical(keyCORP, corp)
 	}
 	r := d.rule
 	if r == nil {
 		return
 	}
 	d.writeAllowOrigin(h, origin)
-	if r.exposeHeaders != "" {
-		h.Set(HeaderExposeHeaders, r.exposeHeaders)
+	if len(r.exposeHeaders) > 0 {
+		h.SetCanonical(keyExposeHeaders, r.exposeHeaders)
 	}
 }
 
@@ -133,13 +149,13 @@ func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork b
 		return
 	}
 	d.writeAllowOrigin(h, origin)
-	h.Set(HeaderAllowMethods, r.allowMethods)
-	if r.allowHeaders != "" {
-		h.Set(HeaderAllowHeaders, r.allowHeaders)
+	h.SetCanonical(keyAllowMethods, r.allowMethods)
+	if len(r.allowHeaders) > 0 {
+		h.SetCanonical(keyAllowHeaders, r.allowHeaders)
 	}
-	h.Set(HeaderMaxAge, r.maxAge)
+	h.SetCanonical(keyMaxAge, r.maxAge)
 	if privateNetwork {
-		h.Set(HeaderAllowPrivateNetwork, "true")
+		h.SetCanonical(keyAllowPrivateNetwork, valueTrue)
 	}
 }
 
@@ -149,26 +165,22 @@ func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork b
 func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
 	r := d.rule
 	if r.anyOrigin {
-		h.Set(HeaderAllowOrigin, "*")
-		if r.Timing {
-			h.Set(HeaderTimingAllowOrigin, "*")
-		}
-		return
+		origin = valueAny
 	}
-	h.SetBytesV(HeaderAllowOrigin, origin)
+	h.SetCanonical(keyAllowOrigin, origin)
 	if r.Credentials {
-		h.Set(HeaderAllowCredentials, "true")
+		h.SetCanonical(keyAllowCredentials, valueTrue)
 	}
 	if r.Timing {
-		h.SetBytesV(HeaderTimingAllowOrigin, origin)
+		h.SetCanonical(keyTimingAllowOrigin, origin)
 	}
 }
 
 // corp returns the Cross-Origin-Resource-Policy for this response: the
 // deciding rule's, else the prefix's, so that it goes out whatever the origin.
-func (d Decision) corp() string {
-	if d.rule != nil && d.rule.CORP != "" {
-		return d.rule.CORP
+func (d Decision) corp() []byte {
+	if d.rule != nil && len(d.rule.corp) > 0 {
+		return d.rule.corp
 	}
 	return d.prefix.corp
 }

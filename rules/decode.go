@@ -89,7 +89,7 @@ func (c *checker) decode(src []byte) *config {
 	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(src), &raw); err != nil {
-		c.syntaxError(err)
+		c.syntaxError(src, err)
 		return nil
 	}
 	cfg := &config{}
@@ -117,7 +117,9 @@ func (c *checker) decode(src []byte) *config {
 				c.errorf(top, key, -1, "", "must be a table: [defaults]")
 			}
 		case "rule":
-			for i, m := range c.tables(top, key, v) {
+			tables := c.tables(top, key, v)
+			cfg.rules = make([]ruleConfig, 0, len(tables)) // sized once: a ruleConfig is large
+			for i, m := range tables {
 				cfg.rules = append(cfg.rules, c.rule(i, m))
 			}
 		case "cache":
@@ -131,12 +133,20 @@ func (c *checker) decode(src []byte) *config {
 	return cfg
 }
 
-// syntaxError reports a TOML syntax error with the position the parser gives.
-func (c *checker) syntaxError(err error) {
+// syntaxError reports a TOML syntax error at the byte the parser stopped on.
+// The position is counted from that byte offset rather than taken from the
+// parser's line, which names the next line when the offending byte is a
+// newline ("expected ']', got '\n'").
+func (c *checker) syntaxError(src []byte, err error) {
 	p := &Problem{Reason: err.Error()}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		p.Line, p.Col, p.Reason = pe.Position.Line, pe.Position.Col, "syntax error: "+pe.Message
+		if start := pe.Position.Start; start >= 0 && start <= len(src) {
+			before := src[:start]
+			p.Line = bytes.Count(before, []byte("\n")) + 1
+			p.Col = start - bytes.LastIndexByte(before, '\n')
+		}
 	}
 	c.problems = append(c.problems, p)
 }

@@ -49,12 +49,12 @@ func (t *Table) Explain(req Request) *Explanation {
 		} else {
 			e.Status = "403 Forbidden (" + e.Refusal.String() + ")"
 		}
-		h.Set("Vary", PreflightVary)
+		h.set("Vary", PreflightVary)
 	} else {
 		e.Status = "the asset's own (200, 206, 304, 404 ...)"
 		e.Decision.WriteActual(&h, []byte(req.Origin))
 		if v := e.Decision.Vary(); v != "" {
-			h.Set("Vary", v)
+			h.set("Vary", v)
 		}
 	}
 	e.Headers = h
@@ -169,5 +169,5 @@ func CleanPath(p string) string {
 // headerRecorder keeps the headers a Decision writes, in order.
 type headerRecorder [][2]string
 
-func (h *headerRecorder) Set(k, v string)              { *h = append(*h, [2]string{k, v}) }
-func (h *headerRecorder) SetBytesV(k string, v []byte) { h.Set(k, string(v)) }
+func (h *headerRecorder) set(k, v string)          { *h = append(*h, [2]string{k, v}) }
+func (h *headerRecorder) SetCanonical(k, v []byte) { h.set(string(k), string(v)) }

@@ -33,11 +33,12 @@ type Rule struct {
 	headers   header.Set
 
 	// Response header values, joined at compile time so that writing a
-	// response builds no string.
-	allowMethods  string
-	allowHeaders  string // "" when no header is allowed: the header is omitted
-	exposeHeaders string
-	maxAge        string
+	// response builds nothing. Shared by every response: never written to.
+	allowMethods  []byte
+	allowHeaders  []byte // empty when no header is allowed: the header is omitted
+	exposeHeaders []byte
+	maxAge        []byte
+	corp          []byte
 }
 
 // Label names the rule for people: `rule #2 ("partner app")`.
@@ -58,10 +59,11 @@ func (r *Rule) compile() {
 	}
 	r.anyMethod = slices.Contains(r.Methods, "*")
 	r.headers = header.NewSet(r.Headers)
-	r.allowMethods = joinMethods(r.Methods)
-	r.allowHeaders = strings.Join(lowerAll(r.Headers), ", ")
-	r.exposeHeaders = strings.Join(r.Expose, ", ")
-	r.maxAge = strconv.FormatInt(int64(r.MaxAge/time.Second), 10)
+	r.allowMethods = []byte(joinMethods(r.Methods))
+	r.allowHeaders = []byte(strings.Join(lowerAll(r.Headers), ", "))
+	r.exposeHeaders = []byte(strings.Join(r.Expose, ", "))
+	r.maxAge = strconv.AppendInt(nil, int64(r.MaxAge/time.Second), 10)
+	r.corp = []byte(r.CORP)
 }
 
 // allowsMethod reports whether a preflight may ask for method m.

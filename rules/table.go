@@ -29,7 +29,7 @@ type Prefix struct {
 	origins    origin.Index // pattern -> position in Rules; the smallest match decides
 	anyRule    *Rule        // first candidate listing "*": decides requests without Origin
 	varyOrigin bool         // the answer depends on Origin
-	corp       string       // first candidate's CORP, for origins no rule allows
+	corp       []byte       // first candidate's CORP, for origins no rule allows
 }
 
 // Parse parses, validates and compiles a rules file. On any error it returns
@@ -112,8 +112,8 @@ func newPrefix(path string, rules []*Rule) *Prefix {
 		if r.anyOrigin && p.anyRule == nil {
 			p.anyRule = r
 		}
-		if p.corp == "" {
-			p.corp = r.CORP
+		if len(p.corp) == 0 {
+			p.corp = r.corp
 		}
 	}
 	// Only when the first candidate lists "*" does every origin, and a
