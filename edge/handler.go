@@ -33,15 +33,15 @@ var invalidOrigin = []byte("\x00several origins")
 // their origin. It allocates nothing when the decision is cached.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	st := s.state.Load()
-	h := &ctx.Request.Header
+	var req corsRequest
+	readCORSRequest(&ctx.Request.Header, &req)
 	path := ctx.Path()
-	origin := requestOrigin(h)
+	origin := req.origin
 	var d rules.Decision
 	if p := st.table.Select(path); p != nil {
 		d = st.cache.decide(p, origin)
 	}
-	method := h.Method()
-	switch string(method) {
+	switch string(ctx.Request.Header.Method()) {
 	case fasthttp.MethodGet, fasthttp.MethodHead:
 		s.metrics.countRequest(kindActual, decisionOf(d, origin))
 		d.WriteActual(&ctx.Response.Header, origin)
@@ -49,8 +49,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
 		return
 	case fasthttp.MethodOptions:
-		if acrm := h.Peek("Access-Control-Request-Method"); len(origin) > 0 && acrm != nil {
-			s.preflight(ctx, d, origin, acrm)
+		if origin != nil && req.hasMethod {
+			s.preflight(ctx, d, &req)
 			return
 		}
 		s.metrics.countRequest(kindOptions, decisionOf(d, origin))
@@ -70,17 +70,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 // origin, method, every requested header and any private network request are
 // allowed, else 403 with no CORS header at all (the browser then reports a
 // CORS failure; 403 tells a person reading the network log why).
-func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, origin, acrm []byte) {
-	h := &ctx.Request.Header
-	pna := string(h.Peek("Access-Control-Request-Private-Network")) == "true"
-	acrh := h.PeekAll("Access-Control-Request-Headers")
-	var first []byte
-	if len(acrh) > 0 {
-		first = acrh[0]
-	}
-	ok := d.Preflight(acrm, first, pna) == rules.Accepted && len(acrh) <= maxACRHLines
-	for i := 1; ok && i < len(acrh); i++ {
-		ok = d.AllowsHeaders(acrh[i])
+func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, req *corsRequest) {
+	ok := req.headerLines <= maxACRHLines &&
+		d.Preflight(req.method, req.headers[0], req.privateNet) == rules.Accepted
+	for i := 1; ok && i < req.headerLines; i++ {
+		ok = d.AllowsHeaders(req.headers[i])
 	}
 	ctx.Response.Header.SetCanonical(keyVary, preflightVary)
 	if !ok {
@@ -90,20 +84,7 @@ func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, origin, a
 	}
 	s.metrics.countRequest(kindPreflight, decisionAllowed)
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
-	d.WritePreflight(&ctx.Response.Header, origin, pna)
-}
-
-// requestOrigin returns the request's Origin, nil when it has none, or
-// invalidOrigin when it has several (RFC 6454 §7.2 allows one).
-func requestOrigin(h *fasthttp.RequestHeader) []byte {
-	origins := h.PeekAll("Origin")
-	switch len(origins) {
-	case 0:
-		return nil
-	case 1:
-		return origins[0]
-	}
-	return invalidOrigin
+	d.WritePreflight(&ctx.Response.Header, req.origin, req.privateNet)
 }
 
 // decisionOf labels an actual request's decision for the metrics.
