@@ -31,6 +31,7 @@ func newInternalServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { files.Close() })
 	s, err := New(Config{RulesFile: file, Assets: files, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

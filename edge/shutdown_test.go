@@ -58,7 +58,7 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after shutdown")
 	}
-	if d := time.Since(began); d > 3*time.Second {
+	if d := time.Since(began); d > 8*time.Second { // well under ShutdownTimeout (10 s): idle connections did not hold it
 		t.Errorf("shutdown took %v with an idle keep-alive connection open", d)
 	}
 	idle.SetReadDeadline(time.Now().Add(time.Second))

@@ -1,0 +1,150 @@
+package assets
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// variant is one stored coding of a file with its header values formatted
+// once. It never changes after it is built.
+type variant struct {
+	enc          encoding
+	size         int64
+	modSeconds   int64  // Last-Modified in Unix seconds
+	etag         []byte // quoted strong entity tag
+	lastModified []byte // HTTP-date
+	body         []byte // the content, when held in memory
+}
+
+func newVariant(enc encoding, v version, body []byte) *variant {
+	return &variant{
+		enc:          enc,
+		size:         v.size,
+		modSeconds:   time.Unix(0, v.modTime).Unix(),
+		etag:         appendETag(nil, v, enc),
+		lastModified: appendLastModified(nil, v),
+		body:         body,
+	}
+}
+
+// entry is a file held in memory with its sidecars. Its content never changes:
+// a newer state of the file on disk is a new entry.
+type entry struct {
+	name     string
+	media    *mediaType
+	variants [numEncodings]*variant // identity is always set; nil: no sidecar
+	seen     [numEncodings]version  // each name's state when read: absent, or its version
+	cost     int64                  // bytes charged against the cache bound
+
+	slot    int          // index in cache.ring; guarded by cache.mu
+	checked atomic.Int64 // clock reading when seen was last confirmed
+	used    atomic.Bool  // set by each hit, cleared by the eviction hand
+}
+
+// entryOverhead is charged per entry on top of its content, so that many
+// tiny files still count against the bound.
+const entryOverhead = 512
+
+// choose returns the variant best matching the client's Accept-Encoding.
+func (e *entry) choose(a *acceptance) *variant {
+	list, n := a.ranked()
+	for _, enc := range list[:n-1] { // the last is identity, always held
+		if v := e.variants[enc]; v != nil {
+			return v
+		}
+	}
+	return e.variants[encIdentity]
+}
+
+// cache is the in-memory set: entries by name, bounded in bytes. Eviction is
+// CLOCK, a cheap LRU approximation: hits only set an atomic flag, so the read
+// path takes the lock shared; the hand evicts the first entry whose flag is
+// clear, clearing flags as it passes.
+type cache struct {
+	max int64 // bound on bytes
+
+	mu    sync.RWMutex // guards m, ring, hand, bytes
+	m     map[string]*entry
+	ring  []*entry
+	hand  int
+	bytes int64
+}
+
+func newCache(max int64) *cache {
+	return &cache{max: max, m: make(map[string]*entry)}
+}
+
+// lookup returns the entry for name, or nil; it does not allocate.
+func (c *cache) lookup(name []byte) *entry {
+	c.mu.RLock()
+	e := c.m[string(name)]
+	c.mu.RUnlock()
+	if e != nil && !e.used.Load() {
+		e.used.Store(true)
+	}
+	return e
+}
+
+// store adds e, replacing any entry of the same name and evicting others to
+// stay within the bound. An entry bigger than the bound is not kept.
+func (c *cache) store(e *entry) {
+	if e.cost > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[e.name]; old != nil {
+		c.removeLocked(old)
+	}
+	for c.bytes+e.cost > c.max {
+		c.evictLocked()
+	}
+	e.slot = len(c.ring)
+	c.ring = append(c.ring, e)
+	c.m[e.name] = e
+	c.bytes += e.cost
+}
+
+// drop removes e unless another entry has replaced it already.
+func (c *cache) drop(e *entry) {
+	c.mu.Lock()
+	if c.m[e.name] == e {
+		c.removeLocked(e)
+	}
+	c.mu.Unlock()
+}
+
+// evictLocked removes one entry not used since the hand last passed it.
+func (c *cache) evictLocked() {
+	for {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
+		}
+		e := c.ring[c.hand]
+		if !e.used.Swap(false) {
+			c.removeLocked(e)
+			return
+		}
+		c.hand++
+	}
+}
+
+// removeLocked takes e out of the map and the ring, moving the ring's last
+// entry into its slot.
+func (c *cache) removeLocked(e *entry) {
+	last := c.ring[len(c.ring)-1]
+	c.ring[e.slot] = last
+	last.slot = e.slot
+	c.ring[len(c.ring)-1] = nil
+	c.ring = c.ring[:len(c.ring)-1]
+	delete(c.m, e.name)
+	c.bytes -= e.cost
+}
+
+// size reports the number of entries and the bytes they are charged.
+func (c *cache) size() (entries int, bytes int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.bytes
+}

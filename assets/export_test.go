@@ -1,0 +1,52 @@
+package assets
+
+import (
+	"maps"
+	"slices"
+)
+
+// Hooks for package assets_test: the parsers, reached without a server.
+
+// ChooseEncoding returns the coding chosen for the Accept-Encoding field lines
+// (nil: no field) when the sidecars marked in have exist: "br", "zstd",
+// "gzip" or "identity".
+func ChooseEncoding(lines []string, have [3]bool) string {
+	var a acceptance
+	for _, l := range lines {
+		a.add([]byte(l))
+	}
+	list, n := a.ranked()
+	for _, enc := range list[:n] {
+		if enc == encIdentity || have[enc] {
+			return map[encoding]string{encBrotli: "br", encZstd: "zstd", encGzip: "gzip", encIdentity: "identity"}[enc]
+		}
+	}
+	panic("ranked does not end with identity")
+}
+
+// ResolveRange applies a Range field to a body of size bytes: status 200
+// (whole body), 206 with [start, start+length), or 416.
+func ResolveRange(field string, size int64) (status int, start, length int64) {
+	spec, ok := parseRange([]byte(field))
+	if !ok {
+		return 200, 0, size
+	}
+	start, length, out := spec.resolve(size)
+	switch out {
+	case rangePartial:
+		return 206, start, length
+	case rangeUnsatisfiable:
+		return 416, 0, 0
+	}
+	return 200, 0, size
+}
+
+// CacheSize reports the in-memory set's entries and charged bytes.
+func CacheSize(s *Server) (entries int, bytes int64) { return s.cache.size() }
+
+// CachedNames lists the names held in memory, sorted.
+func CachedNames(s *Server) []string {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return slices.Sorted(maps.Keys(s.cache.m))
+}

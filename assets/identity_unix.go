@@ -1,0 +1,17 @@
+//go:build unix
+
+package assets
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// fileIdentity returns the inode and device of a file on disk, which tell a
+// file replaced by rename from the one it replaced.
+func fileIdentity(fi fs.FileInfo) (inode, device uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino), uint64(st.Dev)
+	}
+	return 0, 0
+}

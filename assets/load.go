@@ -1,0 +1,75 @@
+package assets
+
+import "io/fs"
+
+// Filling and checking the in-memory set: a file is read in with its
+// sidecars, then stat'ed again at most every Revalidate.
+
+// cached returns the in-memory entry for name while the files behind it are
+// unchanged. At most every Revalidate, one request stats them again; a change
+// drops the entry, and the request goes on to read the file afresh.
+func (s *Server) cached(name []byte) *entry {
+	e := s.cache.lookup(name)
+	if e == nil {
+		return nil
+	}
+	now, last := s.clock.read(), e.checked.Load()
+	if now-last < s.revalidate || !e.checked.CompareAndSwap(last, now) {
+		return e // fresh enough, or another request is checking it
+	}
+	if s.unchanged(e) {
+		return e
+	}
+	s.cache.drop(e)
+	return nil
+}
+
+// unchanged reports whether e's file and sidecars still are as e read them.
+func (s *Server) unchanged(e *entry) bool {
+	if s.tree.state(e.name) != e.seen[encIdentity] {
+		return false
+	}
+	if e.media.compressible {
+		for enc := range encIdentity {
+			if s.tree.state(e.name+sidecarSuffix[enc]) != e.seen[enc] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// load reads the file f (version v) and its sidecars into a new entry, and
+// closes f. A sidecar bigger than MaxFileInMemory is left out.
+func (s *Server) load(name string, media *mediaType, f fs.File, v version) (*entry, error) {
+	body, err := s.tree.readWhole(f, v)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{name: name, media: media, cost: entryOverhead + v.size}
+	e.variants[encIdentity] = newVariant(encIdentity, v, body)
+	e.seen = [numEncodings]version{absent, absent, absent, v}
+	if !media.compressible {
+		return e, nil
+	}
+	for enc := range encIdentity {
+		sf, sv, err := s.tree.open(name + sidecarSuffix[enc])
+		if err != nil {
+			continue // a sidecar that cannot be read is absent; identity serves
+		}
+		e.seen[enc] = sv
+		if sv.size > s.maxFileInMemory {
+			sf.Close()
+			continue
+		}
+		body, err := s.tree.readWhole(sf, sv)
+		sf.Close()
+		if err != nil {
+			return nil, err
+		}
+		e.variants[enc] = newVariant(enc, sv, body)
+		e.cost += sv.size
+	}
+	return e, nil
+}

@@ -1,0 +1,130 @@
+package assets_test
+
+import (
+	"crypto/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"corsedge/assets"
+)
+
+// inProcess serves requests on one reused RequestCtx, as a fasthttp worker
+// does, without a socket: what is left is Serve's own cost.
+type inProcess struct {
+	srv   *assets.Server
+	ctx   fasthttp.RequestCtx
+	hints assets.Hints
+}
+
+func newInProcess(tb testing.TB, files map[string]string, opts assets.Options) *inProcess {
+	tb.Helper()
+	opts.Root = tb.TempDir()
+	writeTree(tb, opts.Root, files)
+	opts.Revalidate = time.Hour // no re-stat inside a measurement
+	srv, err := assets.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	return &inProcess{srv: srv, hints: assets.Hints{Vary: hintsVary, CacheControl: hintCacheControl}}
+}
+
+// request sets up the next request: path and "Name: value" header lines.
+func (p *inProcess) request(path string, headers ...string) {
+	p.ctx.Request.Reset()
+	p.ctx.Request.SetRequestURI(path)
+	for _, l := range headers {
+		name, value, _ := strings.Cut(l, ": ")
+		p.ctx.Request.Header.Set(name, value)
+	}
+}
+
+// serve answers the request set up, as the edge would: a CORS header, then Serve.
+func (p *inProcess) serve() {
+	p.ctx.Response.Reset()
+	p.ctx.Response.Header.Set("Access-Control-Allow-Origin", fakeCORS)
+	p.srv.Serve(&p.ctx, p.ctx.Path(), p.hints)
+}
+
+// TestServeAllocs proves that a file held in memory is served without a
+// single allocation, for each kind of answer it can get.
+func TestServeAllocs(t *testing.T) {
+	p := newInProcess(t, fixture, assets.Options{})
+	p.request("/css/a.css")
+	p.serve()
+	etag := string(p.ctx.Response.Header.Peek("ETag"))
+	tests := []struct {
+		desc    string
+		path    string
+		headers []string
+		status  int
+	}{
+		{"200", "/css/a.css", nil, 200},
+		{"200 br", "/css/a.css", []string{"Accept-Encoding: gzip, deflate, br, zstd"}, 200},
+		{"200 font", "/fonts/f.woff2", []string{"Accept-Encoding: gzip, deflate, br, zstd"}, 200},
+		{"304", "/css/a.css", []string{"If-None-Match: " + etag}, 304},
+		{"304 by date", "/css/a.css", []string{"If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT"}, 304},
+		{"206", "/css/a.css", []string{"Range: bytes=0-3", "If-Range: " + etag}, 206},
+		{"416", "/css/a.css", []string{"Range: bytes=9999-"}, 416},
+		{"404 refused path", "/.env", nil, 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			p.request(tc.path, tc.headers...)
+			p.serve() // the first serve may load the file
+			if got := p.ctx.Response.StatusCode(); got != tc.status {
+				t.Fatalf("status %d, want %d", got, tc.status)
+			}
+			if allocs := testing.AllocsPerRun(200, p.serve); allocs != 0 {
+				t.Errorf("%v allocations per request, want 0", allocs)
+			}
+		})
+	}
+}
+
+// BenchmarkServe measures Serve alone on a reused RequestCtx.
+func BenchmarkServe(b *testing.B) {
+	font := make([]byte, 20<<10)
+	rand.Read(font)
+	css := strings.Repeat("a{color:red}\n", 80)[:1024]
+	big := strings.Repeat("x", 1<<20)
+	files := map[string]string{
+		"fonts/f.woff2": string(font),
+		"css/a.css":     css, "css/a.css.br": css[:200], "css/a.css.gz": css[:300],
+		"js/big.js": big,
+	}
+	p := newInProcess(b, files, assets.Options{})
+	p.request("/css/a.css")
+	p.serve()
+	etag := string(p.ctx.Response.Header.Peek("ETag"))
+	browser := "Accept-Encoding: gzip, deflate, br, zstd"
+	tests := []struct {
+		name    string
+		path    string
+		headers []string
+	}{
+		{"file=woff2-20k", "/fonts/f.woff2", []string{browser}},
+		{"file=css-1k/enc=identity", "/css/a.css", nil},
+		{"file=css-1k/enc=br", "/css/a.css", []string{browser}},
+		{"cond=304", "/css/a.css", []string{"If-None-Match: " + etag}},
+		{"range=first-last", "/css/a.css", []string{"Range: bytes=100-199"}},
+		{"file=js-1m/stream", "/js/big.js", []string{browser}},
+		{"miss=404", "/css/missing.css", nil},
+		{"hostile=path-2000", "/" + strings.Repeat("a/", 1000), nil},
+		{"hostile=accept-encoding", "/css/a.css", []string{"Accept-Encoding: " + strings.Repeat("gzip;q=0.5, ", 80)}},
+		{"hostile=if-none-match", "/css/a.css", []string{"If-None-Match: " + strings.Repeat(`W/"x", `, 500)}},
+	}
+	for _, tc := range tests {
+		b.Run(tc.name, func(b *testing.B) {
+			p.request(tc.path, tc.headers...)
+			p.serve()
+			b.ReportAllocs()
+			for b.Loop() {
+				p.serve()
+			}
+		})
+	}
+}

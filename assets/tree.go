@@ -1,0 +1,133 @@
+package assets
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+)
+
+// tree is the read-only file tree served: a directory on disk, walked through
+// os.Root so that no name or symlink leads out of it, or the embedded demo set.
+// Both go through the same code: only open differs.
+type tree struct {
+	fsys  fs.FS
+	root  *os.Root  // nil for the embedded set
+	epoch time.Time // modification time of embedded files, which carry none
+}
+
+// openDisk opens dir as a tree.
+func openDisk(dir string) (*tree, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := root.Stat("."); err != nil || !fi.IsDir() {
+		root.Close()
+		return nil, errors.Join(errors.New("not a readable directory"), err)
+	}
+	return &tree{fsys: root.FS(), root: root}, nil
+}
+
+func (t *tree) close() error {
+	if t.root == nil {
+		return nil
+	}
+	return t.root.Close()
+}
+
+// errNotRegular refuses directories, devices and FIFOs: only regular files are
+// served, and a directory is never listed.
+var errNotRegular = errors.New("not a regular file")
+
+// errChanged reports a file that changed while it was read.
+var errChanged = errors.New("file changed while read")
+
+// open opens the regular file name and returns it with its version.
+func (t *tree) open(name string) (fs.File, version, error) {
+	var f fs.File
+	var err error
+	if t.root != nil {
+		// O_NONBLOCK: a FIFO in the root must not hold the request open; it is
+		// refused below. Regular files ignore the flag.
+		f, err = t.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	} else {
+		f, err = t.fsys.Open(name)
+	}
+	if err != nil {
+		return nil, version{}, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, version{}, err
+	}
+	return f, t.versionOf(fi), nil
+}
+
+// absent is the state of a name that is not a regular file.
+var absent = version{size: -1}
+
+// state stats name (following symlinks inside the tree): its version, or
+// absent for anything but a regular file, errors included.
+func (t *tree) state(name string) version {
+	fi, err := fs.Stat(t.fsys, name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return absent
+	}
+	return t.versionOf(fi)
+}
+
+func (t *tree) versionOf(fi fs.FileInfo) version {
+	mt := fi.ModTime()
+	if mt.IsZero() {
+		mt = t.epoch
+	}
+	inode, device := fileIdentity(fi)
+	return version{size: fi.Size(), modTime: mt.UnixNano(), inode: inode, device: device}
+}
+
+// readWhole reads all of f, which had version v when opened. It returns
+// errChanged unless the file holds exactly v.size bytes and still has
+// version v after the read: a write in place during the read changes the size
+// or the modification time, so no mix of old and new bytes is ever kept. A
+// rename over the file does not matter here: f still reads the old file.
+func (t *tree) readWhole(f fs.File, v version) ([]byte, error) {
+	body := make([]byte, v.size)
+	if _, err := io.ReadFull(f, body); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, errChanged
+		}
+		return nil, err
+	}
+	var extra [1]byte
+	if n, _ := f.Read(extra[:]); n > 0 {
+		return nil, errChanged
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if t.versionOf(fi) != v {
+		return nil, errChanged
+	}
+	return body, nil
+}
+
+// transient reports whether a failure to read a file may pass by itself (no
+// descriptors or memory left, an I/O error, a file that kept changing): those
+// are a 503. Every other failure is a 404, including not found, permission,
+// not a regular file, and os.Root's refusal of a symlink out of the root.
+func transient(err error) bool {
+	for _, e := range []error{errChanged, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EIO, syscall.EAGAIN} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
