@@ -50,8 +50,7 @@ func oneRule(origins string, extra ...string) []byte {
 // test sees the exact set a Decision writes, duplicates included.
 type recorder [][2]string
 
-func (r *recorder) Set(k, v string)              { *r = append(*r, [2]string{k, v}) }
-func (r *recorder) SetBytesV(k string, v []byte) { r.Set(k, string(v)) }
+func (r *recorder) SetCanonical(k, v []byte) { *r = append(*r, [2]string{string(k), string(v)}) }
 
 // fields returns the recorded headers as "Name: value" lines, sorted, so that
 // a test compares sets, not the order of writing.
@@ -77,8 +76,7 @@ func sortedFields(want ...string) []string {
 // nopSetter is a HeaderSetter that keeps nothing, for allocation tests.
 type nopSetter struct{}
 
-func (nopSetter) Set(string, string)        {}
-func (nopSetter) SetBytesV(string, []byte) {}
+func (nopSetter) SetCanonical([]byte, []byte) {}
 
 // describe prints problems one a line, for failure messages.
 func describe(ps []*rules.Problem) string {

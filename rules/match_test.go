@@ -199,6 +199,9 @@ func TestMatchOrigin(t *testing.T) {
 			if c.origin == "" && table.Match(nil, []byte(c.path)) != d {
 				t.Errorf("Match(nil, %q) differs from Match(\"\", ...)", c.path)
 			}
+			if p := table.Select([]byte(c.path)); p != nil && p.Decide([]byte(c.origin)) != d {
+				t.Errorf("Select(%q).Decide(%q) differs from Match", c.path, c.origin)
+			}
 		})
 	}
 }

@@ -38,10 +38,14 @@ func (c *checker) validate(cfg *config) []*Rule {
 	}
 	for i, cc := range cfg.cache {
 		at := entry{section: "cache", index: i}
-		c.checkPaths(at, cc.paths)
-		if strings.TrimSpace(cc.control) == "" {
+		if !c.reported(at, "paths") {
+			c.checkPaths(at, cc.paths)
+		}
+		switch {
+		case c.reported(at, "control"):
+		case strings.TrimSpace(cc.control) == "":
 			c.errorf(at, "control", -1, "", "is required: the Cache-Control value for these paths")
-		} else if !isFieldValue(cc.control) {
+		case !isFieldValue(cc.control):
 			c.errorf(at, "control", -1, cc.control, "is not a valid header value (control characters or non-ASCII)")
 		}
 	}
