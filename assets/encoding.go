@@ -1,5 +1,7 @@
 package assets
 
+import "corsedge/internal/httpsyntax"
+
 // encoding is a content coding (RFC 9110 §8.4.1). The numbering orders the
 // preference among equal q-values: br, then zstd, then gzip, identity last.
 type encoding uint8
@@ -49,13 +51,13 @@ func (a *acceptance) add(line []byte) {
 	}
 	for len(line) > 0 {
 		var elem []byte
-		elem, line = cutByte(line, ',')
-		coding, params := cutByte(elem, ';')
+		elem, line = httpsyntax.Cut(line, ',')
+		coding, params := httpsyntax.Cut(elem, ';')
 		q, ok := qValue(params)
 		if !ok {
 			continue
 		}
-		coding = trimOWS(coding)
+		coding = httpsyntax.TrimOWS(coding)
 		if string(coding) == "*" {
 			if !a.star {
 				a.star, a.starQ = true, q
@@ -72,13 +74,13 @@ func (a *acceptance) add(line []byte) {
 // to the codings served; x-gzip is gzip (RFC 9110 §8.4.1.3).
 func codingOf(token []byte) (encoding, bool) {
 	switch {
-	case equalFold(token, "br"):
+	case httpsyntax.EqualFold(token, "br"):
 		return encBrotli, true
-	case equalFold(token, "zstd"):
+	case httpsyntax.EqualFold(token, "zstd"):
 		return encZstd, true
-	case equalFold(token, "gzip"), equalFold(token, "x-gzip"):
+	case httpsyntax.EqualFold(token, "gzip"), httpsyntax.EqualFold(token, "x-gzip"):
 		return encGzip, true
-	case equalFold(token, "identity"):
+	case httpsyntax.EqualFold(token, "identity"):
 		return encIdentity, true
 	}
 	return 0, false
@@ -139,12 +141,12 @@ func (a *acceptance) ranked() (list [numEncodings]encoding, n int) {
 func qValue(params []byte) (int16, bool) {
 	for len(params) > 0 {
 		var p []byte
-		p, params = cutByte(params, ';')
-		name, value := cutByte(trimOWS(p), '=')
-		if !equalFold(trimOWS(name), "q") {
+		p, params = httpsyntax.Cut(params, ';')
+		name, value := httpsyntax.Cut(httpsyntax.TrimOWS(p), '=')
+		if !httpsyntax.EqualFold(httpsyntax.TrimOWS(name), "q") {
 			continue
 		}
-		q, ok := parseQ(trimOWS(value))
+		q, ok := parseQ(httpsyntax.TrimOWS(value))
 		if q == 0 {
 			q = qRefused
 		}

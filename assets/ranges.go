@@ -1,6 +1,10 @@
 package assets
 
-import "strconv"
+import (
+	"strconv"
+
+	"corsedge/internal/httpsyntax"
+)
 
 // maxRangeLen bounds the Range field parsed: one range-spec of two 19-digit
 // positions fits many times over, and longer fields (range lists) are ignored.
@@ -21,15 +25,15 @@ func parseRange(b []byte) (r rangeSpec, ok bool) {
 	if len(b) > maxRangeLen {
 		return r, false
 	}
-	unit, set := cutByte(b, '=')
-	if !equalFold(unit, "bytes") { // range units are case-insensitive (§14.1)
+	unit, set := httpsyntax.Cut(b, '=')
+	if !httpsyntax.EqualFold(unit, "bytes") { // range units are case-insensitive (§14.1)
 		return r, false
 	}
 	found := false
 	for len(set) > 0 { // empty list elements are allowed (RFC 9110 §5.6.1.2)
 		var elem []byte
-		elem, set = cutByte(set, ',')
-		if elem = trimOWS(elem); len(elem) == 0 {
+		elem, set = httpsyntax.Cut(set, ',')
+		if elem = httpsyntax.TrimOWS(elem); len(elem) == 0 {
 			continue
 		}
 		if found {
@@ -45,7 +49,7 @@ func parseRange(b []byte) (r rangeSpec, ok bool) {
 
 // parseRangeSpec parses "first-last", "first-" or "-suffix".
 func parseRangeSpec(b []byte) (r rangeSpec, ok bool) {
-	first, last := cutByte(b, '-')
+	first, last := httpsyntax.Cut(b, '-')
 	if len(b) == len(first) { // no '-'
 		return r, false
 	}

@@ -1,6 +1,10 @@
 package assets
 
-import "github.com/valyala/fasthttp"
+import (
+	"github.com/valyala/fasthttp"
+
+	"corsedge/internal/httpsyntax"
+)
 
 var fieldVary = []byte(fasthttp.HeaderVary)
 
@@ -24,8 +28,8 @@ func setVary(resp *fasthttp.ResponseHeader, hint string, acceptEncoding bool) {
 func appendVary[T string | []byte](dst []byte, list T) []byte {
 	for len(list) > 0 {
 		var name T
-		name, list = cutByte(list, ',')
-		if name = trimOWS(name); len(name) == 0 || hasFieldName(dst, name) {
+		name, list = httpsyntax.Cut(list, ',')
+		if name = httpsyntax.TrimOWS(name); len(name) == 0 || hasFieldName(dst, name) {
 			continue
 		}
 		if len(dst) > 0 {
@@ -40,8 +44,8 @@ func appendVary[T string | []byte](dst []byte, list T) []byte {
 func hasFieldName[T string | []byte](list []byte, name T) bool {
 	for len(list) > 0 {
 		var elem []byte
-		elem, list = cutByte(list, ',')
-		if equalFold(trimOWS(elem), name) {
+		elem, list = httpsyntax.Cut(list, ',')
+		if httpsyntax.EqualFold(httpsyntax.TrimOWS(elem), name) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"corsedge/internal/httpsyntax"
 	"corsedge/rules/internal/header"
 	"corsedge/rules/internal/origin"
 )
@@ -70,7 +71,7 @@ func (r *Rule) compile() {
 // GET and HEAD are always allowed: this is an asset server.
 // Methods are case-sensitive (RFC 9110 §9.1).
 func (r *Rule) allowsMethod(m []byte) bool {
-	if !header.IsToken(m) {
+	if !httpsyntax.IsToken(m) {
 		return false
 	}
 	if r.anyMethod || string(m) == "GET" || string(m) == "HEAD" {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"corsedge/rules/internal/header"
+	"corsedge/internal/httpsyntax"
 	"corsedge/rules/internal/origin"
 )
 
@@ -150,7 +150,7 @@ func (c *checker) checkMethods(at entry, methods []string, own, credentials bool
 		case m == "*" && credentials:
 			c.errorf(at, keyOrInherited("methods", own), elemIf(i, own), m, `"*" cannot be used with credentials = true: browsers read it as a method named "*"`)
 		case !own || m == "*":
-		case !header.IsToken(m):
+		case !httpsyntax.IsToken(m):
 			c.errorf(at, "methods", i, m, "is not a method name (an RFC 9110 token)")
 		case containsFold(forbiddenMethods, m):
 			c.errorf(at, "methods", i, m, "is a forbidden method: browsers never send it")
@@ -166,7 +166,7 @@ func (c *checker) checkHeaderNames(at entry, key string, names []string, own, cr
 		case h == "*" && credentials:
 			c.errorf(at, keyOrInherited(key, own), elemIf(i, own), h, `"*" cannot be used with credentials = true: browsers read it as a header named "*"`)
 		case !own || h == "*":
-		case !header.IsToken(h):
+		case !httpsyntax.IsToken(h):
 			c.errorf(at, key, i, h, "is not a header name (an RFC 9110 token)")
 		}
 	}

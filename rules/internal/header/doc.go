@@ -1,4 +1,4 @@
-// Package header checks HTTP tokens and the Access-Control-Request-Headers list
+// Package header checks the Access-Control-Request-Headers list
 // of a preflight against a compiled set of allowed header names, without
 // allocating and in time bounded by a fixed cap on the list.
 package header

@@ -1,6 +1,10 @@
 package header
 
-import "strings"
+import (
+	"strings"
+
+	"corsedge/internal/httpsyntax"
+)
 
 // Bounds on one Access-Control-Request-Headers value. Browsers send the
 // unsafe request headers of one request, lowercased and comma-joined; a value
@@ -70,10 +74,10 @@ func (s Set) Allows(list []byte) bool {
 
 // allowsName reports whether the single header name is in the set.
 func (s Set) allowsName(name []byte) bool {
-	if len(name) > MaxNameLen || !IsToken(name) {
+	if len(name) > MaxNameLen || !httpsyntax.IsToken(name) {
 		return false
 	}
-	if equalFold(name, authorization) {
+	if httpsyntax.EqualFold(name, authorization) {
 		return s.auth
 	}
 	if s.any {
@@ -84,7 +88,7 @@ func (s Set) allowsName(name []byte) bool {
 	}
 	var buf [MaxNameLen]byte
 	for i, c := range name {
-		buf[i] = lower(c)
+		buf[i] = httpsyntax.Lower(c)
 	}
 	_, ok := s.names[string(buf[:len(name)])]
 	return ok
@@ -93,20 +97,6 @@ func (s Set) allowsName(name []byte) bool {
 // nextElement splits off the first comma-separated element of list, with
 // surrounding spaces and tabs removed.
 func nextElement(list []byte) (elem, rest []byte) {
-	end := len(list)
-	rest = nil
-	for i, c := range list {
-		if c == ',' {
-			end, rest = i, list[i+1:]
-			break
-		}
-	}
-	elem = list[:end]
-	for len(elem) > 0 && (elem[0] == ' ' || elem[0] == '\t') {
-		elem = elem[1:]
-	}
-	for len(elem) > 0 && (elem[len(elem)-1] == ' ' || elem[len(elem)-1] == '\t') {
-		elem = elem[:len(elem)-1]
-	}
-	return elem, rest
+	elem, rest = httpsyntax.Cut(list, ',')
+	return httpsyntax.TrimOWS(elem), rest
 }

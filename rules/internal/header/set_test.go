@@ -66,28 +66,6 @@ func TestSetEmpty(t *testing.T) {
 	}
 }
 
-func TestIsToken(t *testing.T) {
-	for _, tc := range []struct {
-		desc string
-		s    string
-		want bool
-	}{
-		{"method", "GET", true},
-		{"header name", "x-request-id", true},
-		{"all specials", "!#$%&'*+-.^_`|~", true},
-		{"empty", "", false},
-		{"space", "a b", false},
-		{"separator", "a:b", false},
-		{"comma", "a,b", false},
-		{"control", "a\x00", false},
-		{"non-ASCII", "é", false},
-	} {
-		if got := header.IsToken(tc.s); got != tc.want {
-			t.Errorf("%s: IsToken(%q) = %v, want %v", tc.desc, tc.s, got, tc.want)
-		}
-	}
-}
-
 func TestAllowsAllocatesNothing(t *testing.T) {
 	s := header.NewSet([]string{"content-type", "x-request-id"})
 	for _, tc := range allowsCases {
