@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -86,8 +87,31 @@ func TestCacheDoesNotRetainRequestBytes(t *testing.T) {
 	s.handle(ctx)
 	origin := ctx.Request.Header.Peek("Origin")
 	copy(origin, "https://z.example") // same length: overwrites the request buffer in place
-	keys := s.state.Load().cache.lru.Keys()
+	var keys []decisionKey
+	for _, shard := range s.state.Load().cache.shards {
+		keys = append(keys, shard.Keys()...)
+	}
 	if len(keys) != 1 || keys[0].origin != "https://a.example" {
 		t.Errorf("cache keys after the request buffer changed: %+v", keys)
+	}
+}
+
+// However the cache is split, it holds at most its bound: a flood of
+// distinct origins evicts, never grows it.
+func TestDecisionCacheBound(t *testing.T) {
+	s := newInternalServer(t)
+	p := s.state.Load().table.Select([]byte("/js/"))
+	for _, size := range []int{1, 100, 1000, 10000, 65536} {
+		var stats cacheStats
+		c := newDecisionCache(size, &stats)
+		for i := range 3 * size {
+			c.decide(p, []byte("https://o"+strconv.Itoa(i)+".example.org"))
+		}
+		if got := c.len(); got > size || got < size*9/10 {
+			t.Errorf("size %d (%d shards): holds %d after %d origins", size, len(c.shards), got, 3*size)
+		}
+		if ev := stats.evictions.Load(); ev+uint64(c.len()) != uint64(3*size) {
+			t.Errorf("size %d: %d evictions + %d entries != %d origins", size, ev, c.len(), 3*size)
+		}
 	}
 }

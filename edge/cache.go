@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"hash/maphash"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 
@@ -23,9 +25,15 @@ type decisionKey struct {
 // decisionCache remembers decisions per (origin, prefix). It is built with
 // one rule table and swapped with it, so no decision made under an old table
 // is ever served under a new one.
+//
+// Every hit moves an entry to the front of its LRU list under that list's
+// lock, so one list would serialise all cores on every request. The cache is
+// split into shards by a hash of the origin, each an LRU of its share of the
+// bound: the bound holds, and cores rarely meet on a lock.
 type decisionCache struct {
-	lru   *lru.Cache[decisionKey, rules.Decision]
-	stats *cacheStats // shared by every table's cache, so counters survive reloads
+	shards []*lru.Cache[decisionKey, rules.Decision] // len is a power of two
+	seed   maphash.Seed
+	stats  *cacheStats // shared by every table's cache, so counters survive reloads
 }
 
 // cacheStats count what all decision caches did since start.
@@ -37,11 +45,33 @@ func newDecisionCache(size int, stats *cacheStats) *decisionCache {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	c, err := lru.New[decisionKey, rules.Decision](size)
-	if err != nil { // only for size <= 0, excluded above
-		panic(err)
+	// About four shards a core, fewer for small caches: each shard keeps at
+	// least 256 entries so that eviction stays close to a global LRU's.
+	n := 1
+	for n < 4*runtime.GOMAXPROCS(0) && n < 64 && size/(2*n) >= 256 {
+		n *= 2
 	}
-	return &decisionCache{lru: c, stats: stats}
+	c := &decisionCache{shards: make([]*lru.Cache[decisionKey, rules.Decision], n), seed: maphash.MakeSeed(), stats: stats}
+	for i := range c.shards {
+		share := size / n
+		if i < size%n {
+			share++
+		}
+		shard, err := lru.New[decisionKey, rules.Decision](share)
+		if err != nil { // only for share <= 0, excluded above
+			panic(err)
+		}
+		c.shards[i] = shard
+	}
+	return c
+}
+
+// shard returns the LRU that holds origin's decisions.
+func (c *decisionCache) shard(origin []byte) *lru.Cache[decisionKey, rules.Decision] {
+	if len(c.shards) == 1 {
+		return c.shards[0]
+	}
+	return c.shards[maphash.Bytes(c.seed, origin)&uint64(len(c.shards)-1)]
 }
 
 // decide returns p's decision for origin, from the cache when it holds one.
@@ -51,20 +81,27 @@ func (c *decisionCache) decide(p *rules.Prefix, origin []byte) rules.Decision {
 	if len(origin) == 0 {
 		return p.Decide(nil) // no Origin: one pointer read, nothing to cache
 	}
-	if d, ok := c.lru.Get(decisionKey{origin: borrowString(origin), prefix: p}); ok {
+	shard := c.shard(origin)
+	if d, ok := shard.Get(decisionKey{origin: borrowString(origin), prefix: p}); ok {
 		c.stats.hits.Add(1)
 		return d
 	}
 	c.stats.misses.Add(1)
 	d := p.Decide(origin)
-	if c.lru.Add(decisionKey{origin: string(origin), prefix: p}, d) {
+	if shard.Add(decisionKey{origin: string(origin), prefix: p}, d) {
 		c.stats.evictions.Add(1)
 	}
 	return d
 }
 
 // len returns the number of cached decisions.
-func (c *decisionCache) len() int { return c.lru.Len() }
+func (c *decisionCache) len() int {
+	n := 0
+	for _, s := range c.shards {
+		n += s.Len()
+	}
+	return n
+}
 
 // borrowString views b as a string without copying. The result must not be
 // kept past b's lifetime: Get only hashes and compares its key.
