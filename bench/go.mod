@@ -1,0 +1,21 @@
+module corsedge/bench
+
+go 1.26.0
+
+require (
+	corsedge v0.0.0
+	github.com/molecule-man/go-brrr v1.3.1
+	github.com/rs/cors v1.11.1
+	github.com/valyala/fasthttp v1.78.0
+	golang.org/x/sys v0.49.0
+)
+
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/fsnotify/fsnotify v1.10.1 // indirect
+	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+)
+
+replace corsedge => ../

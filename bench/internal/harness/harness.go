@@ -1,0 +1,173 @@
+// Package harness runs the side-by-side benchmark: it builds and starts
+// corsedge and its peers, checks that they answer alike, times them in
+// alternation and collects the figures into a report.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"corsedge/bench/internal/fixture"
+	"corsedge/bench/internal/load"
+	"corsedge/bench/internal/peers"
+	"corsedge/bench/internal/report"
+	"corsedge/bench/internal/scenario"
+)
+
+// Config is one harness run.
+type Config struct {
+	Suites    []string            // "cors", "assets"
+	Scenarios []string            // by name; empty runs every scenario of Suites
+	Peers     map[string][]string // per suite: peer names, in table order
+	Pairs     int                 // alternating corsedge/peer pairs of runs per comparison
+	Duration  time.Duration       // of one timed run
+	Warmup    time.Duration       // untimed run per server before the pairs
+	Conns     int                 // keep-alive connections
+	Cores     int                 // servers get cores 0..Cores-1, the load generator the rest; 0: no pinning
+	Load      string              // "auto" (wrk when installed), "wrk" or "go"
+	FillLimit int64               // caps the requests of a fill (the smoke test); 0: the whole rotation
+	Profile   string              // directory for CPU profiles of corsedge, one per scenario; "" for none
+	Dir       string              // work directory; a temporary one, removed afterwards, when ""
+	Command   string              // the command line, for the report
+	Log       io.Writer           // progress; nil for none
+}
+
+// harness is the state of one Run.
+type harness struct {
+	cfg   Config
+	env   *peers.Env
+	gen   load.Generator
+	fill  load.Generator           // sends an exact number of requests: the built-in one
+	peers map[string][]*peers.Peer // per suite, those that can run here
+}
+
+// Run runs the configured scenarios and returns their report.
+func Run(ctx context.Context, cfg Config) (*report.Report, error) {
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if cfg.Pairs < 1 || cfg.Conns < 1 || cfg.Duration <= 0 {
+		return nil, errors.New("harness: Pairs, Conns and Duration must be positive")
+	}
+	scenarios, err := selectScenarios(cfg.Suites, cfg.Scenarios)
+	if err != nil {
+		return nil, err
+	}
+	h := &harness{cfg: cfg, fill: load.Go{}, peers: map[string][]*peers.Peer{}}
+	var notes []string
+	var build []*peers.Peer
+	for _, suite := range cfg.Suites {
+		for _, name := range cfg.Peers[suite] {
+			p, ok := peers.Lookup(name)
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("harness: unknown peer %q (known: %s)", name, strings.Join(peers.Names(), ", "))
+			case p.Missing != "":
+				notes = append(notes, fmt.Sprintf("%s suite: %s not run: %s.", suite, p.Label, p.Missing))
+			default:
+				h.peers[suite] = append(h.peers[suite], p)
+				build = append(build, p)
+			}
+		}
+	}
+	cores := runtime.NumCPU() // read before pinning narrows what it sees
+	wrk := load.FindWrk()
+	machine := machineLine(wrk)
+	serverCores, loadCores := "", ""
+	if cfg.Cores > 0 {
+		if cfg.Cores >= cores {
+			return nil, fmt.Errorf("harness: -cores %d leaves none of the %d cores for the load generator", cfg.Cores, cores)
+		}
+		serverCores, loadCores = cpuList(0, cfg.Cores), cpuList(cfg.Cores, cores)
+		if err := pinSelf(cfg.Cores, cores); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case cfg.Load == "go" || (cfg.Load == "auto" && wrk == ""):
+		h.gen = load.Go{}
+	case cfg.Load == "wrk" || cfg.Load == "auto":
+		if wrk == "" {
+			return nil, errors.New("harness: -load wrk: wrk is not installed (apt-get install wrk)")
+		}
+		h.gen = &load.Wrk{Path: wrk, Cores: loadCores, Threads: max(cores-cfg.Cores, 1)}
+	default:
+		return nil, fmt.Errorf("harness: unknown load generator %q (auto, wrk, go)", cfg.Load)
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "corsedge-bench-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	if w, ok := h.gen.(*load.Wrk); ok {
+		w.Dir = dir
+	}
+	files, err := fixture.Write(dir)
+	if err != nil {
+		return nil, err
+	}
+	h.env = &peers.Env{Dir: dir, Bin: filepath.Join(dir, "bin"), Files: files, Cores: serverCores, Workers: max(cfg.Cores, 1)}
+	fmt.Fprintf(cfg.Log, "building corsedge and the Go peers in %s\n", h.env.Bin)
+	if err := peers.Build(h.env, build, cfg.Profile != ""); err != nil {
+		return nil, err
+	}
+	rep := &report.Report{Command: cfg.Command, Machine: machine, Settings: h.settings(serverCores, loadCores), Notes: notes}
+	for _, sc := range scenarios {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		sec, err := h.runScenario(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", sc.Suite, sc.Name, err)
+		}
+		rep.Sections = append(rep.Sections, sec)
+	}
+	rep.Targets = targets(rep.Sections)
+	return rep, nil
+}
+
+func (h *harness) settings(serverCores, loadCores string) string {
+	pin := "unpinned"
+	if serverCores != "" {
+		pin = fmt.Sprintf("servers on core(s) %s, load generator on core(s) %s (taskset)", serverCores, loadCores)
+	}
+	return fmt.Sprintf("%d alternating pairs of %v runs per comparison after a %v warm-up, %d keep-alive connections, %s; "+
+		"CPU = the server's user+system time from /proc/PID/stat over a run ÷ the responses it served",
+		h.cfg.Pairs, h.cfg.Duration, h.cfg.Warmup, h.cfg.Conns, pin)
+}
+
+// selectScenarios returns the scenarios of suites, narrowed to names when given.
+func selectScenarios(suites, names []string) ([]*scenario.Scenario, error) {
+	for _, s := range suites {
+		if !slices.Contains(scenario.Suites, s) {
+			return nil, fmt.Errorf("harness: unknown suite %q (cors, assets)", s)
+		}
+	}
+	var out []*scenario.Scenario
+	known := map[string]bool{}
+	for _, sc := range scenario.All() {
+		known[sc.Name] = true
+		if slices.Contains(suites, sc.Suite) && (len(names) == 0 || slices.Contains(names, sc.Name)) {
+			out = append(out, sc)
+		}
+	}
+	for _, n := range names {
+		if !known[n] {
+			return nil, fmt.Errorf("harness: unknown scenario %q", n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("harness: no scenario selected")
+	}
+	return out, nil
+}

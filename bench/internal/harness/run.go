@@ -1,0 +1,360 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"corsedge/bench/internal/answer"
+	"corsedge/bench/internal/load"
+	"corsedge/bench/internal/peers"
+	"corsedge/bench/internal/procstat"
+	"corsedge/bench/internal/report"
+	"corsedge/bench/internal/scenario"
+)
+
+// contender is one server with the request it is timed with.
+type contender struct {
+	row    *report.Row
+	proc   *peers.Process
+	req    load.Request
+	status int
+	cursor int64 // position in the request's Origin rotation
+	cache  bool  // scrape corsedge's decision cache counters around each run
+	seen   cacheCounters
+}
+
+// runScenario times corsedge against each peer that answers alike.
+func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*report.Section, error) {
+	sec := &report.Section{Suite: sc.Suite, Name: sc.Name, Title: sc.Title, Request: describe(sc, h.gen.Name())}
+	fmt.Fprintf(h.cfg.Log, "\n== %s/%s: %s\n", sc.Suite, sc.Name, sc.Title)
+	ce, rivals, err := h.startAll(ctx, sc, sec)
+	defer func() {
+		for _, c := range append([]*contender{ce}, rivals...) {
+			if c != nil {
+				c.proc.Stop() // the baseline's is corsedge's: stopping twice is harmless
+			}
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	servers := []*contender{ce} // one per process, for memory and the fill
+	for _, r := range rivals {
+		if r.proc != ce.proc {
+			servers = append(servers, r)
+		}
+	}
+	if err := h.memory(servers, func(r *report.Row, rss int64) { r.RSSBefore = rss }); err != nil {
+		return nil, err
+	}
+	if sc.Fill {
+		if err := h.fillAll(ctx, sc, servers, sec); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.warmUp(ctx, append([]*contender{ce}, rivals...)); err != nil {
+		return nil, err
+	}
+	if err := h.alternate(ctx, ce, rivals); err != nil {
+		return nil, err
+	}
+	if err := h.memory(servers, func(r *report.Row, rss int64) { r.RSSAfter = rss }); err != nil {
+		return nil, err
+	}
+	annotate(sc, ce, rivals, servers)
+	return sec, nil
+}
+
+// startAll starts corsedge and the peers for sc and adds their rows to
+// sec: corsedge, its cached baseline, then the peers, timed or not. The
+// rivals are what corsedge is timed against; on error, what has started
+// is returned all the same, for the caller to stop.
+func (h *harness) startAll(ctx context.Context, sc *scenario.Scenario, sec *report.Section) (*contender, []*contender, error) {
+	ce, err := h.startCorsedge(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	sec.Rows = append(sec.Rows, ce.row)
+	ref, err := h.reference(ctx, sc, ce)
+	if err != nil {
+		return ce, nil, err
+	}
+	var rivals []*contender
+	if sc.Baseline != nil {
+		base, err := h.baseline(ctx, sc, ce)
+		if err != nil {
+			return ce, nil, err
+		}
+		rivals = append(rivals, base)
+		sec.Rows = append(sec.Rows, base.row)
+	}
+	for _, p := range h.peers[sc.Suite] {
+		c, row := h.startPeer(ctx, sc, p, ref)
+		sec.Rows = append(sec.Rows, row)
+		if c != nil {
+			rivals = append(rivals, c)
+		}
+	}
+	return ce, rivals, nil
+}
+
+// warmUp runs each contender once, untimed.
+func (h *harness) warmUp(ctx context.Context, all []*contender) error {
+	for _, c := range all {
+		if _, err := h.measure(ctx, c, h.gen, h.cfg.Warmup, 0); err != nil {
+			return err
+		}
+		c.row.Runs, c.seen = nil, cacheCounters{}
+	}
+	return nil
+}
+
+// annotate adds what the figures alone do not say to the rows' notes.
+func annotate(sc *scenario.Scenario, ce *contender, rivals, servers []*contender) {
+	if sc.Fill {
+		for _, c := range servers {
+			c.row.Notes = append(c.row.Notes, fmt.Sprintf("RSS %.1f → %.1f MiB (%+.1f)",
+				mib(c.row.RSSBefore), mib(c.row.RSSAfter), mib(c.row.RSSAfter-c.row.RSSBefore)))
+		}
+	}
+	if ce.cache {
+		n := ce.seen.hits + ce.seen.misses
+		ce.row.Notes = append(ce.row.Notes, fmt.Sprintf("decision cache over the timed runs: %.1f%% misses (%.0f of %.0f), %.0f evictions",
+			100*ce.seen.misses/max(n, 1), ce.seen.misses, n, ce.seen.evictions))
+	}
+	for _, c := range append([]*contender{ce}, rivals...) {
+		if c.row.Errors > 0 {
+			c.row.Notes = append(c.row.Notes, fmt.Sprintf("**%d errors**, first: %s", c.row.Errors, c.row.FirstError))
+		}
+	}
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// startCorsedge starts corsedge for sc, with its admin listener when the
+// scenario churns the decision cache, so its counters can be read.
+func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
+	l := peers.Launch{CacheSize: sc.CacheSize}
+	label := "corsedge"
+	if h.cfg.Profile != "" {
+		l.CPUProfile = fmt.Sprintf("%s/corsedge-%s.prof", h.cfg.Profile, sc.Name)
+		label = "corsedge (profiling build)"
+	}
+	churn := sc.Request.Origin != nil
+	l.Admin = churn
+	proc, err := peers.Start(h.env, peers.Corsedge, l)
+	if err != nil {
+		return nil, err
+	}
+	c := &contender{row: &report.Row{Label: label, Generator: h.gen.Name()}, proc: proc, status: sc.Status, cache: churn}
+	return c, nil
+}
+
+// reference prepares corsedge's request and records its answer, which every
+// peer's must match. corsedge answering otherwise than the scenario
+// expects is an error: the figures would time the wrong thing.
+func (h *harness) reference(ctx context.Context, sc *scenario.Scenario, ce *contender) (*scenario.Shape, error) {
+	req, err := sc.RequestFor(ctx, ce.proc.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("corsedge: %v", err)
+	}
+	ce.req = req
+	ref, err := scenario.Probe(ctx, ce.proc.Addr, req)
+	if err != nil {
+		return nil, fmt.Errorf("corsedge: %v", err)
+	}
+	if ref.Status != sc.Status {
+		return nil, fmt.Errorf("corsedge answered %d, the scenario expects %d", ref.Status, sc.Status)
+	}
+	return ref, nil
+}
+
+// baseline is corsedge timed with the scenario's cached-case request.
+func (h *harness) baseline(ctx context.Context, sc *scenario.Scenario, ce *contender) (*contender, error) {
+	shape, err := scenario.Probe(ctx, ce.proc.Addr, *sc.Baseline)
+	if err != nil {
+		return nil, fmt.Errorf("corsedge baseline: %v", err)
+	}
+	if shape.Status != sc.Status {
+		return nil, fmt.Errorf("corsedge answered the baseline request %d, want %d", shape.Status, sc.Status)
+	}
+	origin := ""
+	for _, f := range sc.Baseline.Header {
+		if f[0] == "Origin" {
+			origin = f[1]
+		}
+	}
+	row := &report.Row{Label: "corsedge, one cached origin (" + origin + ")", Generator: h.gen.Name(),
+		Notes: []string{"ratio columns: this scenario's corsedge ÷ this row"}}
+	return &contender{row: row, proc: ce.proc, req: *sc.Baseline, status: sc.Status}, nil
+}
+
+// startPeer starts p and checks its answer against corsedge's. It returns
+// the contender to time, or nil with a row saying why p is not timed.
+func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers.Peer, ref *scenario.Shape) (*contender, *report.Row) {
+	row := &report.Row{Label: p.Label, Generator: h.gen.Name()}
+	l := peers.Launch{}
+	if p.Fixed {
+		l.Answer = fixedAnswer(ref)
+	}
+	proc, err := peers.Start(h.env, p, l)
+	if err != nil {
+		row.Skipped = "did not start: " + err.Error()
+		return nil, row
+	}
+	req, err := sc.RequestFor(ctx, proc.Addr)
+	var shape *scenario.Shape
+	if err == nil {
+		shape, err = scenario.Probe(ctx, proc.Addr, req)
+	}
+	if err != nil {
+		proc.Stop()
+		row.Skipped = "no answer: " + err.Error()
+		return nil, row
+	}
+	diffs, notes := scenario.Compare(ref, shape, sc.Checks)
+	row.Notes = notes
+	if len(diffs) > 0 {
+		proc.Stop()
+		row.Skipped = "answers differently: " + strings.Join(diffs, "; ")
+		fmt.Fprintf(h.cfg.Log, "%s answers differently: %s\n", p.Label, strings.Join(diffs, "; "))
+		return nil, row
+	}
+	return &contender{row: row, proc: proc, req: req, status: sc.Status}, row
+}
+
+// fixedAnswer is corsedge's answer, for the bare peer to repeat verbatim.
+func fixedAnswer(ref *scenario.Shape) *answer.Answer {
+	a := &answer.Answer{Status: ref.Status, Body: ref.Body}
+	for name, values := range ref.Header {
+		switch name {
+		case "Date", "Content-Length", "Connection", "Server", "Content-Encoding":
+			continue // the server's own, or (Content-Encoding) the body is stored decoded
+		}
+		for _, v := range values {
+			a.Header = append(a.Header, [2]string{name, v})
+		}
+	}
+	acao := ref.Header.Get("Access-Control-Allow-Origin")
+	a.EchoOrigin = acao != "" && acao != "*"
+	return a
+}
+
+// memory records each distinct server's resident memory.
+func (h *harness) memory(all []*contender, set func(*report.Row, int64)) error {
+	for _, c := range all {
+		rss, err := procstat.RSS(c.proc.PIDs())
+		if err != nil {
+			return fmt.Errorf("%s: %v", c.row.Label, err)
+		}
+		set(c.row, rss)
+	}
+	return nil
+}
+
+// fillAll sends every origin of the rotation once to each server, with the
+// built-in generator, which can stop after an exact number of requests.
+func (h *harness) fillAll(ctx context.Context, sc *scenario.Scenario, all []*contender, sec *report.Section) error {
+	n := int64(sc.Request.Origin.Count)
+	if h.cfg.FillLimit > 0 {
+		n = min(n, h.cfg.FillLimit)
+	}
+	for _, c := range all {
+		start := time.Now()
+		if _, err := h.measure(ctx, c, h.fill, 30*time.Minute, n); err != nil {
+			return err
+		}
+		c.row.Runs = nil
+		fmt.Fprintf(h.cfg.Log, "%s: sent %d distinct origins in %v\n", c.row.Label, n, time.Since(start).Round(time.Millisecond))
+	}
+	sec.Notes = append(sec.Notes, fmt.Sprintf("Before timing, each server was sent %d requests, one per distinct origin, "+
+		"with the built-in generator; RSS is read from /proc/PID/status before that and after the timed runs.", n))
+	return nil
+}
+
+// alternate times ce and each rival in turn, pair after pair, so that the
+// machine's drifting speed affects both sides of every ratio alike.
+func (h *harness) alternate(ctx context.Context, ce *contender, rivals []*contender) error {
+	for i := range h.cfg.Pairs {
+		for _, r := range rivals {
+			a, err := h.measure(ctx, ce, h.gen, h.cfg.Duration, 0)
+			if err != nil {
+				return err
+			}
+			b, err := h.measure(ctx, r, h.gen, h.cfg.Duration, 0)
+			if err != nil {
+				return err
+			}
+			if a.CPUPerReq > 0 && b.CPUPerReq > 0 && b.RPS > 0 {
+				r.row.CPURatio = append(r.row.CPURatio, float64(a.CPUPerReq)/float64(b.CPUPerReq))
+				r.row.RPSRatio = append(r.row.RPSRatio, a.RPS/b.RPS)
+			}
+			fmt.Fprintf(h.cfg.Log, "pair %d/%d: corsedge %7.0f req/s %6.2f µs/req | %s %7.0f req/s %6.2f µs/req\n",
+				i+1, h.cfg.Pairs, a.RPS, us(a.CPUPerReq), r.row.Label, b.RPS, us(b.CPUPerReq))
+		}
+	}
+	return nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / 1e3 }
+
+// measure runs gen against c once and records the run on c's row.
+func (h *harness) measure(ctx context.Context, c *contender, gen load.Generator, d time.Duration, requests int64) (report.Run, error) {
+	pids := c.proc.PIDs()
+	var before cacheCounters
+	var err error
+	if c.cache {
+		if before, err = readCacheCounters(ctx, c.proc.AdminAddr()); err != nil {
+			return report.Run{}, err
+		}
+	}
+	cpu0, err := procstat.CPU(pids)
+	if err != nil {
+		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)
+	}
+	res, err := gen.Run(ctx, c.req, load.Options{Addr: c.proc.Addr, Conns: h.cfg.Conns, Duration: d,
+		Requests: requests, Status: c.status, Start: c.cursor})
+	if err != nil {
+		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)
+	}
+	cpu1, err := procstat.CPU(pids)
+	if err != nil {
+		return report.Run{}, fmt.Errorf("%s stopped: %v\n%s", c.row.Label, err, c.proc.LogTail())
+	}
+	if c.cache {
+		after, err := readCacheCounters(ctx, c.proc.AdminAddr())
+		if err != nil {
+			return report.Run{}, err
+		}
+		c.seen = c.seen.add(after.sub(before))
+	}
+	c.cursor += res.Requests + res.Errors
+	c.row.Errors += res.Errors
+	if c.row.FirstError == "" {
+		c.row.FirstError = res.FirstError
+	}
+	run := report.Run{Requests: res.Requests, RPS: res.RPS(), P50: res.P50, P99: res.P99}
+	if res.Requests > 0 {
+		run.CPUPerReq = (cpu1 - cpu0) / time.Duration(res.Requests)
+	}
+	c.row.Runs = append(c.row.Runs, run)
+	return run, nil
+}
+
+// describe spells a scenario's request out for the report.
+func describe(sc *scenario.Scenario, gen string) string {
+	r := sc.Request
+	parts := []string{fmt.Sprintf("`%s %s`", r.Method, r.Path)}
+	if o := r.Origin; o != nil {
+		parts = append(parts, fmt.Sprintf("`Origin: %s{1…%d}%s`", o.Prefix, o.Count, o.Suffix))
+	}
+	for _, f := range r.Header {
+		parts = append(parts, fmt.Sprintf("`%s: %s`", f[0], f[1]))
+	}
+	if sc.Conditional {
+		parts = append(parts, "`If-None-Match:` the ETag that server sends for it")
+	}
+	return "Request: " + strings.Join(parts, " ") + "; load generator: " + gen + "."
+}

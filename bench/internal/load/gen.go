@@ -1,0 +1,232 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ioTimeout bounds one request's round trip; a server that stalls longer
+// counts an error and gets a fresh connection.
+const ioTimeout = 5 * time.Second
+
+// Go is the built-in generator: keep-alive connections, one request in
+// flight on each, like wrk, so the harness runs where only Go is installed.
+type Go struct{}
+
+func (Go) Name() string { return "go" }
+
+// Run sends req on opt.Conns connections for opt.Duration (or until
+// opt.Requests responses) and measures each round trip.
+func (Go) Run(ctx context.Context, req Request, opt Options) (Result, error) {
+	if opt.Conns < 1 {
+		return Result{}, errors.New("load: Conns must be at least 1")
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Duration)
+	defer cancel()
+	r := &goRun{req: req, opt: opt, next: opt.Start}
+	start := time.Now()
+	var wg sync.WaitGroup
+	workers := make([]*goWorker, opt.Conns)
+	for i := range workers {
+		w := &goWorker{run: r}
+		workers[i] = w
+		wg.Go(func() { w.loop(ctx) })
+	}
+	wg.Wait()
+	res := Result{Generator: "go", Elapsed: time.Since(start)}
+	var h histogram
+	for _, w := range workers {
+		h.merge(&w.hist)
+		res.Requests += w.ok
+		res.Errors += w.errs
+		if res.FirstError == "" && w.firstErr != nil {
+			res.FirstError = w.firstErr.Error()
+		}
+	}
+	res.P50, res.P99 = h.quantile(0.50), h.quantile(0.99)
+	return res, nil
+}
+
+// goRun is the state the connections of one run share.
+type goRun struct {
+	req  Request
+	opt  Options
+	next int64        // next position in the Origin rotation
+	sent atomic.Int64 // requests started, against opt.Requests
+}
+
+// take reserves one request; false once opt.Requests are under way.
+func (r *goRun) take() bool {
+	return r.opt.Requests <= 0 || r.sent.Add(1) <= r.opt.Requests
+}
+
+// goWorker drives one connection.
+type goWorker struct {
+	run      *goRun
+	hist     histogram
+	ok, errs int64
+	firstErr error
+	buf      []byte // the request being written
+}
+
+func (w *goWorker) loop(ctx context.Context) {
+	var conn net.Conn
+	var br *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	var dialer net.Dialer
+	for ctx.Err() == nil && w.run.take() {
+		if conn == nil {
+			c, err := dialer.DialContext(ctx, "tcp", w.run.opt.Addr)
+			if err != nil {
+				w.fail(ctx, err)
+				continue
+			}
+			conn, br = c, bufio.NewReaderSize(c, 16<<10)
+		}
+		w.buf = w.run.req.appendTo(w.buf[:0], w.run.opt.Addr, &w.run.next)
+		t0 := time.Now()
+		conn.SetDeadline(t0.Add(ioTimeout))
+		status, err := roundTrip(conn, br, w.buf, w.run.req.Method == "HEAD")
+		if err != nil {
+			conn.Close()
+			conn = nil
+			w.fail(ctx, err)
+			continue
+		}
+		w.hist.record(time.Since(t0))
+		if status != w.run.opt.Status {
+			w.fail(ctx, fmt.Errorf("status %d, want %d", status, w.run.opt.Status))
+			continue
+		}
+		w.ok++
+	}
+}
+
+// fail counts an error, unless it only reports the end of the run.
+func (w *goWorker) fail(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	w.errs++
+	if w.firstErr == nil {
+		w.firstErr = err
+	}
+}
+
+// appendTo appends the request's bytes; next is the shared rotation cursor.
+func (r *Request) appendTo(b []byte, host string, next *int64) []byte {
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, r.Path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, host...)
+	b = append(b, "\r\n"...)
+	if r.Origin != nil {
+		b = append(b, "Origin: "...)
+		b = append(b, r.Origin.Origin(atomic.AddInt64(next, 1)-1)...)
+		b = append(b, "\r\n"...)
+	}
+	for _, f := range r.Header {
+		b = append(b, f[0]...)
+		b = append(b, ": "...)
+		b = append(b, f[1]...)
+		b = append(b, "\r\n"...)
+	}
+	return append(b, "\r\n"...)
+}
+
+// roundTrip writes one request and reads its whole response, returning the
+// status. It understands Content-Length and chunked bodies, the only two
+// forms the servers under test send.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, error) {
+	if _, err := conn.Write(req); err != nil {
+		return 0, err
+	}
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	length, chunked, err := readHead(br)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case head || status == 204 || status == 304 || status < 200:
+		return status, nil
+	case chunked:
+		return status, skipChunked(br)
+	case length < 0:
+		return 0, errors.New("response without Content-Length on a keep-alive connection")
+	}
+	_, err = br.Discard(int(length))
+	return status, err
+}
+
+// readHead reads the header lines up to the blank one.
+func readHead(br *bufio.Reader) (length int64, chunked bool, err error) {
+	length = -1
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, false, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			return length, chunked, nil
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, false, fmt.Errorf("bad header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.ParseInt(string(value), 10, 64); err != nil {
+				return 0, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		}
+	}
+}
+
+// skipChunked reads a chunked body (RFC 9112 §7.1) and its trailers.
+func skipChunked(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 64)
+		if err != nil {
+			return fmt.Errorf("bad chunk size %q", line)
+		}
+		if n == 0 {
+			_, _, err := readHead(br) // trailers up to the blank line
+			return err
+		}
+		if _, err := br.Discard(int(n) + 2); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package load
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestGoGenerator(t *testing.T) {
+	var mu sync.Mutex
+	origins := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/204":
+			w.WriteHeader(http.StatusNoContent)
+		case "/chunked":
+			w.Write([]byte("part one, "))
+			w.(http.Flusher).Flush() // forces chunked encoding
+			w.Write([]byte("part two"))
+		case "/origins":
+			mu.Lock()
+			origins[r.Header.Get("Origin")] = true
+			mu.Unlock()
+			w.Write([]byte(strings.Repeat("x", 1000)))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	tests := []struct {
+		desc     string
+		req      Request
+		status   int
+		requests int64
+		errors   bool
+	}{
+		{desc: "no body", req: Request{Method: "OPTIONS", Path: "/204"}, status: 204},
+		{desc: "chunked body", req: Request{Method: "GET", Path: "/chunked"}, status: 200},
+		{desc: "HEAD has no body", req: Request{Method: "HEAD", Path: "/chunked"}, status: 200},
+		{desc: "unexpected status counts as error", req: Request{Method: "GET", Path: "/missing"}, status: 200, errors: true},
+		{
+			desc:   "rotating origins, exact request count",
+			req:    Request{Method: "GET", Path: "/origins", Origin: &Rotation{Prefix: "https://o", Suffix: ".test", Count: 300}},
+			status: 200, requests: 300,
+		},
+	}
+	for _, tc := range tests {
+		res, err := Go{}.Run(context.Background(), tc.req, Options{Addr: addr, Conns: 4,
+			Duration: 200 * time.Millisecond, Requests: tc.requests, Status: tc.status})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.desc, err)
+		}
+		if tc.errors != (res.Errors > 0) || (!tc.errors && res.Requests == 0) {
+			t.Errorf("%s: %d requests, %d errors (%s)", tc.desc, res.Requests, res.Errors, res.FirstError)
+		}
+		if tc.requests > 0 && res.Requests != tc.requests {
+			t.Errorf("%s: %d requests, want exactly %d", tc.desc, res.Requests, tc.requests)
+		}
+		if !tc.errors && (res.P50 <= 0 || res.P99 < res.P50) {
+			t.Errorf("%s: p50 %v, p99 %v", tc.desc, res.P50, res.P99)
+		}
+	}
+	if len(origins) != 300 {
+		t.Errorf("%d distinct origins arrived, want 300", len(origins))
+	}
+}

@@ -1,0 +1,60 @@
+package load
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Request is one kind of request a run sends over and over.
+type Request struct {
+	Method string
+	Path   string
+	Header [][2]string // sent as given, in order
+	Origin *Rotation   // when set, each request carries the next Origin of the rotation
+}
+
+// Rotation names Count distinct origins Prefix+n+Suffix, n = 1..Count.
+type Rotation struct {
+	Prefix, Suffix string
+	Count          int
+}
+
+// Origin returns the origin at position i of the rotation (any i ≥ 0).
+func (r *Rotation) Origin(i int64) string {
+	return r.Prefix + strconv.FormatInt(i%int64(r.Count)+1, 10) + r.Suffix
+}
+
+// Options shape one run.
+type Options struct {
+	Addr     string        // host:port
+	Conns    int           // keep-alive connections, one request in flight on each
+	Duration time.Duration // how long to send
+	Requests int64         // stop after this many responses (0: no limit); Go generator only
+	Status   int           // the status every response must have; others count as errors
+	Start    int64         // position in the Origin rotation to start from
+}
+
+// Result is what one run measured.
+type Result struct {
+	Generator  string
+	Requests   int64 // responses received with the expected status
+	Errors     int64 // connection errors, timeouts and unexpected statuses
+	FirstError string
+	Elapsed    time.Duration
+	P50, P99   time.Duration
+}
+
+// RPS returns the responses per second of the run.
+func (r Result) RPS() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// Generator runs load against a server.
+type Generator interface {
+	Name() string
+	Run(ctx context.Context, req Request, opt Options) (Result, error)
+}

@@ -1,0 +1,164 @@
+// Package peers builds and starts the servers under test: corsedge and the
+// servers it is compared with, each configured with the same policy and tree.
+package peers
+
+import (
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"corsedge/bench/internal/answer"
+	"corsedge/bench/internal/fixture"
+)
+
+// Peer is one kind of server the harness can run.
+type Peer struct {
+	Name    string // as given to -peers
+	Label   string // as shown in tables
+	Missing string // why it cannot run on this machine; "" when it can
+	Fixed   bool   // repeats corsedge's answer (Launch.Answer) instead of deciding
+	build   string // import path `go build` builds it from
+	command func(env *Env, addr string, l Launch) ([]string, error)
+}
+
+// Launch is what one start of a server needs beyond the shared Env.
+type Launch struct {
+	CacheSize  int            // corsedge -cache-size; its default when 0
+	Answer     *answer.Answer // the bare peer's fixed response
+	CPUProfile string         // corsedge: run the profiling build, writing here
+	Admin      bool           // corsedge: serve the admin listener, on a free port
+
+	adminAddr string // the port Start picked for it
+}
+
+// Env is shared by every server of a harness run.
+type Env struct {
+	Dir     string        // config files and logs
+	Bin     string        // built binaries
+	Files   fixture.Files // the tree and rules.toml
+	Cores   string        // taskset CPU list for servers; "" leaves them unpinned
+	Workers int           // nginx worker_processes
+}
+
+// Corsedge is the server under test.
+var Corsedge = &Peer{
+	Name: "corsedge", Label: "corsedge", build: "corsedge",
+	command: func(env *Env, addr string, l Launch) ([]string, error) {
+		bin := env.Bin + "/corsedge"
+		args := []string{"serve"}
+		if l.CPUProfile != "" {
+			bin, args = env.Bin+"/corsedgeprof", []string{"-cpuprofile", l.CPUProfile}
+		}
+		args = append(args, "-addr", addr, "-admin", l.adminAddr, "-root", env.Files.Root,
+			"-rules", env.Files.Rules, "-poll", "0")
+		if l.CacheSize > 0 {
+			args = append(args, "-cache-size", fmt.Sprint(l.CacheSize))
+		}
+		return append([]string{bin}, args...), nil
+	},
+}
+
+// profiler is the build of corsedge that writes a CPU profile.
+const profiler = "corsedge/bench/peers/corsedgeprof"
+
+// Peers are what corsedge is compared with, in table order.
+var Peers = []*Peer{
+	{
+		Name: "bare", Label: "bare fasthttp (fixed answer)", Fixed: true,
+		build:   "corsedge/bench/peers/barefasthttp",
+		command: bareCommand,
+	},
+	{
+		Name: "bare-timeouts", Label: "bare fasthttp with corsedge's timeouts", Fixed: true,
+		build: "corsedge/bench/peers/barefasthttp",
+		command: func(env *Env, addr string, l Launch) ([]string, error) {
+			args, err := bareCommand(env, addr, l)
+			return append(args, "-timeouts"), err
+		},
+	},
+	{
+		Name: "rscors", Label: "net/http + rs/cors",
+		build: "corsedge/bench/peers/rscors",
+		command: func(env *Env, addr string, l Launch) ([]string, error) {
+			return []string{env.Bin + "/rscors", "-addr", addr, "-root", env.Files.Root,
+				"-origins", strings.Join(origins(), ","),
+				"-methods", strings.Join(fixture.Methods, ","),
+				"-headers", strings.Join(fixture.Headers, ","),
+				"-max-age", fmt.Sprint(fixture.MaxAge),
+				fmt.Sprintf("-credentials=%t", fixture.Credentials)}, nil
+		},
+	},
+	{
+		Name: "jub0bs", Label: "net/http + jub0bs/cors",
+		Missing: "github.com/jub0bs/cors is not served by this machine's Go module proxy (403 Forbidden)",
+	},
+	{
+		Name: "nginx", Label: "nginx", Missing: nginxMissing(),
+		command: nginxCommand,
+	},
+	{
+		Name: "caddy", Label: "Caddy",
+		Missing: "Caddy has no CORS module; header matchers can echo an allowed Origin but " +
+			"cannot refuse a preflight by method or requested headers, so no equivalent configuration exists",
+	},
+}
+
+// bareCommand writes the fixed answer and runs the bare peer with it.
+func bareCommand(env *Env, addr string, l Launch) ([]string, error) {
+	if l.Answer == nil {
+		return nil, fmt.Errorf("peers: the bare peer needs an answer")
+	}
+	file := fmt.Sprintf("%s/answer-%s.json", env.Dir, strings.ReplaceAll(addr, ":", "-"))
+	if err := l.Answer.Write(file); err != nil {
+		return nil, err
+	}
+	return []string{env.Bin + "/barefasthttp", "-addr", addr, "-answer", file}, nil
+}
+
+// origins returns the policy's origins in the one-wildcard form rs/cors takes.
+func origins() []string {
+	o := append([]string(nil), fixture.ExactOrigins...)
+	for _, d := range fixture.WildcardDomains {
+		o = append(o, "https://*."+d)
+	}
+	return o
+}
+
+// Lookup returns the peer named name.
+func Lookup(name string) (*Peer, bool) {
+	for _, p := range Peers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Names lists every peer's name.
+func Names() []string {
+	var n []string
+	for _, p := range Peers {
+		n = append(n, p.Name)
+	}
+	return n
+}
+
+// Build builds corsedge and the given Go peers into env.Bin, with the
+// profiling build of corsedge when profile is set.
+func Build(env *Env, list []*Peer, profile bool) error {
+	paths := []string{Corsedge.build}
+	for _, p := range list {
+		if p.build != "" && !slices.Contains(paths, p.build) {
+			paths = append(paths, p.build)
+		}
+	}
+	if profile {
+		paths = append(paths, profiler)
+	}
+	args := append([]string{"build", "-o", env.Bin + "/"}, paths...)
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package peers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"corsedge/bench/internal/procstat"
+)
+
+// Process is a started server.
+type Process struct {
+	Peer  *Peer
+	Addr  string // host:port it serves on
+	admin string // corsedge's admin listener; "" when off
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when the process has exited
+	log   string        // its stdout and stderr
+	pids  []int         // the process and its children (nginx workers), found once it serves
+}
+
+// Start starts p, pinned to env.Cores, and waits until it accepts
+// connections. Its ports are picked free just before; should another
+// process take one first, the server exits and is started again on others.
+func Start(env *Env, p *Peer, l Launch) (*Process, error) {
+	if p.Missing != "" {
+		return nil, fmt.Errorf("%s: %s", p.Name, p.Missing)
+	}
+	var err error
+	for range 3 {
+		var proc *Process
+		if proc, err = start(env, p, l); err == nil || !errors.Is(err, errExited) {
+			return proc, err
+		}
+	}
+	return nil, err
+}
+
+var errExited = errors.New("exited before serving")
+
+func start(env *Env, p *Peer, l Launch) (*Process, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	if l.Admin {
+		if l.adminAddr, err = FreeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	args, err := p.command(env, addr, l)
+	if err != nil {
+		return nil, err
+	}
+	if env.Cores != "" {
+		args = append([]string{"taskset", "-c", env.Cores}, args...)
+	}
+	logFile := filepath.Join(env.Dir, fmt.Sprintf("%s-%s.log", p.Name, strings.ReplaceAll(addr, ":", "-")))
+	out, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close() // the child holds its own descriptor
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = out, out
+	// Should the harness die without stopping it, the server goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %v", p.Name, err)
+	}
+	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile}
+	go func() { cmd.Wait(); close(proc.done) }()
+	if err := proc.waitReady(10 * time.Second); err != nil {
+		proc.Stop()
+		return nil, fmt.Errorf("%s (%s): %w\n%s", p.Name, strings.Join(args, " "), err, proc.LogTail())
+	}
+	if proc.pids, err = procstat.Tree(cmd.Process.Pid); err != nil {
+		proc.Stop()
+		return nil, err
+	}
+	return proc, nil
+}
+
+// FreeAddr returns a loopback address with a port nothing listens on now.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// waitReady waits until the server accepts a connection. nginx accepts in
+// its workers, which start after the master listens; the short pause after
+// the first connection lets them come up before the process tree is read.
+func (p *Process) waitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return errExited
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", p.Addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			time.Sleep(100 * time.Millisecond)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("not serving on %s after %v", p.Addr, limit)
+}
+
+// AdminAddr returns corsedge's admin listener address, "" when it has none.
+func (p *Process) AdminAddr() string { return p.admin }
+
+// PIDs returns the processes whose CPU time and memory count as the server's.
+func (p *Process) PIDs() []int { return p.pids }
+
+// Alive reports whether the server is still running.
+func (p *Process) Alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Stop asks the server to stop (SIGTERM: a graceful stop that also lets the
+// profiling build write its profile) and kills it after 10 s.
+func (p *Process) Stop() {
+	if !p.Alive() {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// LogTail returns the end of the server's output, for error messages.
+func (p *Process) LogTail() string {
+	b, _ := os.ReadFile(p.log)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}

@@ -1,0 +1,113 @@
+// Package scenario defines the requests each benchmark sends and checks
+// that a server answers them in the same shape as corsedge before it is timed.
+package scenario
+
+import (
+	"slices"
+	"strings"
+
+	"corsedge/bench/internal/fixture"
+	"corsedge/bench/internal/load"
+)
+
+// Scenario is one kind of request, timed on every server.
+type Scenario struct {
+	Name      string // as given to -scenarios
+	Suite     string // "cors" or "assets"
+	Title     string
+	Request   load.Request
+	Status    int  // what corsedge must answer
+	CacheSize int  // corsedge -cache-size; its default when 0
+	Fill      bool // send every origin of the rotation once before timing; report memory
+	// Baseline, when set, is a second request corsedge is timed with in
+	// alternation with Request: the cached case a churn scenario is judged against.
+	Baseline *load.Request
+	// Conditional: each server's request carries If-None-Match with the
+	// ETag that server gives the asset.
+	Conditional bool
+	Checks      []Check // what a peer's answer must share with corsedge's
+}
+
+// Suites lists the suites, in the order they run.
+var Suites = []string{"cors", "assets"}
+
+// Sizes of the two churn rotations.
+const (
+	ChurnOrigins      = 100_000
+	LargeChurnOrigins = 1_000_000
+	LargeChurnCache   = 10_000
+)
+
+// All returns every scenario, in the order they run.
+func All() []*Scenario { return append(cors(), assets()...) }
+
+// preflight returns a preflight for the /js/ rule from origin.
+func preflight(origin string, header ...[2]string) load.Request {
+	h := [][2]string{{"Access-Control-Request-Method", "POST"}}
+	if origin != "" {
+		h = append([][2]string{{"Origin", origin}}, h...)
+	}
+	return load.Request{Method: "OPTIONS", Path: fixture.Script, Header: append(h, header...)}
+}
+
+func cors() []*Scenario {
+	// Browsers send the requested header names sorted, lowercase, comma-separated.
+	all := slices.Sorted(slices.Values(fixture.Headers))
+	churn := func(n int) load.Request {
+		r := preflight("", [2]string{"Access-Control-Request-Headers", "content-type"})
+		r.Origin = &load.Rotation{Prefix: "https://o", Suffix: ".example.net", Count: n}
+		return r
+	}
+	cached := preflight("https://o0.example.net", [2]string{"Access-Control-Request-Headers", "content-type"})
+	return []*Scenario{
+		{
+			Name: "preflight-allowed", Suite: "cors", Title: "allowed preflight",
+			Request: preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"}),
+			Status:  204, Checks: corsChecks,
+		},
+		{
+			Name: "preflight-refused", Suite: "cors", Title: "refused preflight (origin not allowed)",
+			Request: preflight("https://evil.example.com", [2]string{"Access-Control-Request-Headers", "content-type"}),
+			Status:  403, Checks: corsChecks,
+		},
+		{
+			Name: "preflight-10-headers", Suite: "cors", Title: "allowed preflight asking for 10 request headers",
+			Request: preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", strings.Join(all, ",")}),
+			Status:  204, Checks: corsChecks,
+		},
+		{
+			Name: "get-allowed", Suite: "cors", Title: "GET of a small script with an allowed Origin",
+			Request: load.Request{Method: "GET", Path: fixture.Script, Header: [][2]string{{"Origin", "https://app.example.com"}}},
+			Status:  200, Checks: corsChecks,
+		},
+		{
+			Name: "churn-100k", Suite: "cors", Title: "allowed preflights from 100,000 rotating origins (decision-cache churn)",
+			Request: churn(ChurnOrigins), Status: 204, Baseline: &cached, Checks: corsChecks,
+		},
+		{
+			Name: "churn-1m", Suite: "cors", Title: "allowed preflights from 1,000,000 rotating origins, -cache-size 10000",
+			Request: churn(LargeChurnOrigins), Status: 204, CacheSize: LargeChurnCache, Fill: true,
+			Baseline: &cached, Checks: corsChecks,
+		},
+	}
+}
+
+func assets() []*Scenario {
+	return []*Scenario{
+		{
+			Name: "woff2", Suite: "assets", Title: "GET of a 20 KiB woff2",
+			Request: load.Request{Method: "GET", Path: fixture.Font},
+			Status:  200, Checks: assetChecks,
+		},
+		{
+			Name: "css-br", Suite: "assets", Title: "GET of a 1 KiB css with Accept-Encoding: br, gzip",
+			Request: load.Request{Method: "GET", Path: fixture.Stylesheet, Header: [][2]string{{"Accept-Encoding", "br, gzip"}}},
+			Status:  200, Checks: assetChecks,
+		},
+		{
+			Name: "not-modified", Suite: "assets", Title: "conditional GET of the woff2 answered 304",
+			Request: load.Request{Method: "GET", Path: fixture.Font},
+			Status:  304, Conditional: true, Checks: assetChecks,
+		},
+	}
+}

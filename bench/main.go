@@ -1,0 +1,95 @@
+// Command bench is corsedge's side-by-side load harness: it builds
+// corsedge and its peers, gives them the same CORS policy and asset tree,
+// pins them and the load generator to different cores, times them in
+// alternation and prints a Markdown table. See README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"corsedge/bench/internal/harness"
+	"corsedge/bench/internal/scenario"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	suite := flag.String("suite", "all", "cors, assets or all")
+	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
+	corsPeers := flag.String("peers", "bare,rscors,jub0bs,nginx,caddy", "peers of the cors suite, comma-separated")
+	assetPeers := flag.String("asset-peers", "nginx", "peers of the assets suite, comma-separated")
+	pairs := flag.Int("pairs", 5, "alternating corsedge/peer pairs of runs per comparison")
+	duration := flag.Duration("duration", 2*time.Second, "length of one timed run (wrk: whole seconds)")
+	warmup := flag.Duration("warmup", time.Second, "untimed run per server before the pairs")
+	conns := flag.Int("conns", 64, "keep-alive connections")
+	cores := flag.Int("cores", 1, "servers run on cores 0..N-1, the load generator on the rest; 0: no pinning")
+	gen := flag.String("load", "auto", "load generator: auto (wrk when installed), wrk or go")
+	out := flag.String("out", "", "also write the Markdown report to this file")
+	profile := flag.String("cpuprofile", "", "run a profiling build of corsedge; write DIR/corsedge-SCENARIO.prof")
+	dir := flag.String("workdir", "", "keep configs, logs and binaries here (default: a temporary directory)")
+	flag.Parse()
+
+	cfg := harness.Config{
+		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers)},
+		Scenarios: list(*names), Pairs: *pairs, Duration: *duration, Warmup: *warmup, Conns: *conns,
+		Cores: *cores, Load: *gen, Profile: *profile, Dir: *dir, Command: command(), Log: os.Stderr,
+	}
+	if *suite != "all" {
+		cfg.Suites = []string{*suite}
+	}
+	if *profile != "" {
+		if err := os.MkdirAll(*profile, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := harness.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	if err := rep.Markdown(os.Stdout); err != nil {
+		return 1
+	}
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err == nil {
+			err = rep.Markdown(f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// command reconstructs how this run was started, for the report.
+func command() string {
+	args := strings.Join(os.Args[1:], " ")
+	if _, err := os.Stat("go.work"); err == nil {
+		return strings.TrimSpace("go run ./bench " + args)
+	}
+	return strings.TrimSpace("cd bench && go run . " + args)
+}
