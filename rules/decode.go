@@ -15,7 +15,8 @@ import (
 // checker collects every problem found while decoding and validating one
 // file, each placed at the line and column of the key or element at fault.
 type checker struct {
-	pos      *tomlpos.Index
+	src      []byte
+	pos      *tomlpos.Index // scanned from src at the first problem: a good file never pays for it
 	problems []*Problem
 	faulty   map[place]bool // keys with a problem, element problems counted on their key too
 }
@@ -37,6 +38,9 @@ type entry struct {
 
 // report records a problem at key (and array element elem, when elem >= 0).
 func (c *checker) report(at entry, key string, elem int, value, reason string, warning bool) {
+	if c.pos == nil {
+		c.pos = tomlpos.Scan(c.src)
+	}
 	var p tomlpos.Pos
 	switch {
 	case key == "":

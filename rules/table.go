@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"corsedge/rules/internal/origin"
-	"corsedge/rules/internal/tomlpos"
 )
 
 // A Table is a compiled rules file. It is immutable and safe for concurrent
@@ -36,7 +35,7 @@ type Prefix struct {
 // a nil Table and every problem found, warnings included, joined in file
 // order (see Problems); the warnings of a good file are on its Table.
 func Parse(src []byte) (*Table, error) {
-	c := &checker{pos: tomlpos.Scan(src)}
+	c := &checker{src: src}
 	var rules []*Rule
 	cfg := c.decode(src)
 	if cfg != nil {
