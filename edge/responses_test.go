@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"maps"
 	"net/http"
 	"testing"
 )
@@ -47,6 +48,30 @@ var checkedHeaders = []string{
 
 const preflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
+// The headers of an allowed actual request and an accepted preflight from
+// https://app.example.com on /js/, which several cases share.
+var (
+	partnerActual = map[string]string{
+		"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
+		"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
+		"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
+	}
+	partnerPreflight = map[string]string{
+		"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
+		"Access-Control-Allow-Methods": "GET, HEAD, POST", "Access-Control-Allow-Headers": "content-type, x-request-id",
+		"Access-Control-Max-Age": "600", "Timing-Allow-Origin": "https://app.example.com", "Vary": preflightVary,
+	}
+)
+
+// with returns a copy of m with the given "Name", "value" pairs changed.
+func with(m map[string]string, kv ...string) map[string]string {
+	out := maps.Clone(m)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
 // Each request class and each DESIGN.md "Responses" rule, over a real socket.
 var responseCases = []struct {
 	desc        string
@@ -59,13 +84,9 @@ var responseCases = []struct {
 	{
 		desc:   "preflight allowed: exact origin, credentials, listed method and headers",
 		method: "OPTIONS", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com", "Access-Control-Request-Method: POST", "Access-Control-Request-Headers: content-type,x-request-id"},
-		wantStatus: 204,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Allow-Methods": "GET, HEAD, POST", "Access-Control-Allow-Headers": "content-type, x-request-id",
-			"Access-Control-Max-Age": "600", "Timing-Allow-Origin": "https://app.example.com", "Vary": preflightVary,
-		},
+		headers:     []string{"Origin: https://app.example.com", "Access-Control-Request-Method: POST", "Access-Control-Request-Headers: content-type,x-request-id"},
+		wantStatus:  204,
+		wantHeaders: partnerPreflight,
 	},
 	{
 		desc:   "preflight allowed: wildcard origin, mixed-case request headers with spaces",
@@ -81,14 +102,9 @@ var responseCases = []struct {
 	{
 		desc:   "preflight allowed: private network asked and allowed",
 		method: "OPTIONS", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET", "Access-Control-Request-Private-Network: true"},
-		wantStatus: 204,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Allow-Methods": "GET, HEAD, POST", "Access-Control-Allow-Headers": "content-type, x-request-id",
-			"Access-Control-Max-Age": "600", "Access-Control-Allow-Private-Network": "true",
-			"Timing-Allow-Origin": "https://app.example.com", "Vary": preflightVary,
-		},
+		headers:     []string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET", "Access-Control-Request-Private-Network: true"},
+		wantStatus:  204,
+		wantHeaders: with(partnerPreflight, "Access-Control-Allow-Private-Network", "true"),
 	},
 	{
 		desc:   "preflight allowed by a later * rule: ACAO *, default max age, no credentials",
@@ -142,13 +158,9 @@ var responseCases = []struct {
 	},
 	{
 		desc: "preflight: several Access-Control-Request-Headers lines are combined", method: "OPTIONS", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET", "Access-Control-Request-Headers: content-type", "Access-Control-Request-Headers: x-request-id"},
-		wantStatus: 204,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Allow-Methods": "GET, HEAD, POST", "Access-Control-Allow-Headers": "content-type, x-request-id",
-			"Access-Control-Max-Age": "600", "Timing-Allow-Origin": "https://app.example.com", "Vary": preflightVary,
-		},
+		headers:     []string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET", "Access-Control-Request-Headers: content-type", "Access-Control-Request-Headers: x-request-id"},
+		wantStatus:  204,
+		wantHeaders: partnerPreflight,
 	},
 	{
 		desc: "preflight: a refused name on a second Access-Control-Request-Headers line", method: "OPTIONS", target: "/js/app.js",
@@ -157,23 +169,15 @@ var responseCases = []struct {
 	},
 	{
 		desc: "actual GET, allowed exact origin: credentials, expose, timing, CORP of the path", method: "GET", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 200,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  200,
+		wantHeaders: partnerActual,
 	},
 	{
 		desc: "actual GET, query ignored", method: "GET", target: "/js/app.js?v=3",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 200,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  200,
+		wantHeaders: partnerActual,
 	},
 	{
 		desc: "actual GET, other origin: the * rule answers", method: "GET", target: "/js/app.js",
@@ -230,63 +234,39 @@ var responseCases = []struct {
 	},
 	{
 		desc: "404 with a reflected origin keeps credentials and Vary", method: "GET", target: "/js/missing.js",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 404,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  404,
+		wantHeaders: with(partnerActual, "Vary", "Origin"),
 	},
 	{
 		desc: "HEAD is an actual request", method: "HEAD", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 200,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  200,
+		wantHeaders: partnerActual,
 	},
 	{
 		desc: "206 keeps the CORS headers", method: "GET", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com", "Range: bytes=0-3"},
-		wantStatus: 206,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-		},
+		headers:     []string{"Origin: https://app.example.com", "Range: bytes=0-3"},
+		wantStatus:  206,
+		wantHeaders: partnerActual,
 	},
 	{
 		desc: "416 keeps the CORS headers", method: "GET", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com", "Range: bytes=9999-"},
-		wantStatus: 416,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-		},
+		headers:     []string{"Origin: https://app.example.com", "Range: bytes=9999-"},
+		wantStatus:  416,
+		wantHeaders: partnerActual,
 	},
 	{
 		desc: "OPTIONS that is not a preflight: 204, Allow, CORS headers and Vary", method: "OPTIONS", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 204,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin", "Allow": "GET, HEAD, OPTIONS",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  204,
+		wantHeaders: with(partnerActual, "Vary", "Origin", "Allow", "GET, HEAD, OPTIONS"),
 	},
 	{
 		desc: "other method: 405, Allow, CORS headers and Vary", method: "DELETE", target: "/js/app.js",
-		headers:    []string{"Origin: https://app.example.com"},
-		wantStatus: 405,
-		wantHeaders: map[string]string{
-			"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-			"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-			"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin", "Allow": "GET, HEAD, OPTIONS",
-		},
+		headers:     []string{"Origin: https://app.example.com"},
+		wantStatus:  405,
+		wantHeaders: with(partnerActual, "Vary", "Origin", "Allow", "GET, HEAD, OPTIONS"),
 	},
 	{
 		desc: "path no rule covers: no CORS headers at all", method: "GET", target: "/other/x.txt",
@@ -314,11 +294,7 @@ func TestNotModifiedKeepsCORSHeaders(t *testing.T) {
 		t.Fatal("no ETag on the first response")
 	}
 	resp := ts.raw(t, "GET", "/js/app.js", "Origin: https://app.example.com", "If-None-Match: "+etag)
-	checkResponse(t, resp, 304, map[string]string{
-		"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Credentials": "true",
-		"Access-Control-Expose-Headers": "etag", "Timing-Allow-Origin": "https://app.example.com",
-		"Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Origin, Accept-Encoding",
-	})
+	checkResponse(t, resp, 304, partnerActual)
 }
 
 func checkResponse(t *testing.T, resp *http.Response, wantStatus int, want map[string]string) {
