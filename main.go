@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -150,6 +151,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	admin := fs.String("admin", "127.0.0.1:9090", `admin listen address ("" turns it off)`)
 	cacheSize := fs.Int("cache-size", edge.DefaultCacheSize, "decision cache entries")
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -182,6 +184,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			log.Error("cannot profile", "file", *cpuProfile, "error", err)
+			return 1
+		}
+		defer stopProfile()
+	}
 	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -190,6 +200,23 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile profiles the process into file until the returned
+// function is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	out, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}, nil
 }
 
 // logStart tells a new user what is served where.

@@ -34,7 +34,7 @@ func run() int {
 	cores := flag.Int("cores", 1, "servers run on cores 0..N-1, the load generator on the rest; 0: no pinning")
 	gen := flag.String("load", "auto", "load generator: auto (wrk when installed), wrk or go")
 	out := flag.String("out", "", "also write the Markdown report to this file")
-	profile := flag.String("cpuprofile", "", "run a profiling build of corsedge; write DIR/corsedge-SCENARIO.prof")
+	profile := flag.String("cpuprofile", "", "profile corsedge (serve -cpuprofile); write DIR/corsedge-SCENARIO.prof")
 	dir := flag.String("workdir", "", "keep configs, logs and binaries here (default: a temporary directory)")
 	flag.Parse()
 

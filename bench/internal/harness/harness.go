@@ -118,7 +118,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	h.env = &peers.Env{Dir: dir, Bin: filepath.Join(dir, "bin"), Files: files, Cores: serverCores, Workers: max(cfg.Cores, 1)}
 	fmt.Fprintf(cfg.Log, "building corsedge and the Go peers in %s\n", h.env.Bin)
-	if err := peers.Build(h.env, build, cfg.Profile != ""); err != nil {
+	if err := peers.Build(h.env, build); err != nil {
 		return nil, err
 	}
 	rep := &report.Report{Command: cfg.Command, Machine: machine, Settings: h.settings(serverCores, loadCores), Notes: notes}

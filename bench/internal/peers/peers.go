@@ -26,7 +26,7 @@ type Peer struct {
 type Launch struct {
 	CacheSize  int            // corsedge -cache-size; its default when 0
 	Answer     *answer.Answer // the bare peer's fixed response
-	CPUProfile string         // corsedge: run the profiling build, writing here
+	CPUProfile string         // corsedge: write a CPU profile of the run here
 	Admin      bool           // corsedge: serve the admin listener, on a free port
 
 	adminAddr string // the port Start picked for it
@@ -48,7 +48,7 @@ var Corsedge = &Peer{
 		bin := env.Bin + "/corsedge"
 		args := []string{"serve"}
 		if l.CPUProfile != "" {
-			bin, args = env.Bin+"/corsedgeprof", []string{"-cpuprofile", l.CPUProfile}
+			args = append(args, "-cpuprofile", l.CPUProfile)
 		}
 		args = append(args, "-addr", addr, "-admin", l.adminAddr, "-root", env.Files.Root,
 			"-rules", env.Files.Rules, "-poll", "0")
@@ -58,9 +58,6 @@ var Corsedge = &Peer{
 		return append([]string{bin}, args...), nil
 	},
 }
-
-// profiler is the build of corsedge that writes a CPU profile.
-const profiler = "corsedge/bench/peers/corsedgeprof"
 
 // Peers are what corsedge is compared with, in table order.
 var Peers = []*Peer{
@@ -144,17 +141,13 @@ func Names() []string {
 	return n
 }
 
-// Build builds corsedge and the given Go peers into env.Bin, with the
-// profiling build of corsedge when profile is set.
-func Build(env *Env, list []*Peer, profile bool) error {
+// Build builds corsedge and the given Go peers into env.Bin.
+func Build(env *Env, list []*Peer) error {
 	paths := []string{Corsedge.build}
 	for _, p := range list {
 		if p.build != "" && !slices.Contains(paths, p.build) {
 			paths = append(paths, p.build)
 		}
-	}
-	if profile {
-		paths = append(paths, profiler)
 	}
 	args := append([]string{"build", "-o", env.Bin + "/"}, paths...)
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
