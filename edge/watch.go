@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -94,6 +95,11 @@ func (s *Server) watch(ctx context.Context, rw *rulesWatch) {
 			}
 			s.log.Warn("file watch error", "dir", dir, "error", err)
 		case <-rewatch.C:
+			// inotify drops the watch of a deleted or unmounted directory,
+			// sometimes with no event at all: check the watch list too.
+			if w != nil && watching && !slices.Contains(w.WatchList(), dir) {
+				watching = false
+			}
 			if w != nil && !watching && w.Add(dir) == nil {
 				watching = true
 				s.log.Info("rules directory is back; watching it again", "dir", dir)
