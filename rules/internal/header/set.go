@@ -43,9 +43,6 @@ func NewSet(names []string) Set {
 	return s
 }
 
-// Empty reports whether the set allows no header at all.
-func (s Set) Empty() bool { return !s.any && len(s.names) == 0 }
-
 // Allows reports whether every name in one Access-Control-Request-Headers
 // field value is allowed. The list syntax is RFC 9110 §5.6.1: elements are
 // separated by commas with optional spaces or tabs, and empty elements are

@@ -50,22 +50,6 @@ func TestSetAllows(t *testing.T) {
 	}
 }
 
-func TestSetEmpty(t *testing.T) {
-	for _, tc := range []struct {
-		desc  string
-		names []string
-		want  bool
-	}{
-		{"no names", nil, true},
-		{"a name", []string{"a"}, false},
-		{"wildcard", []string{"*"}, false},
-	} {
-		if got := header.NewSet(tc.names).Empty(); got != tc.want {
-			t.Errorf("%s: Empty() = %v, want %v", tc.desc, got, tc.want)
-		}
-	}
-}
-
 func TestAllowsAllocatesNothing(t *testing.T) {
 	s := header.NewSet([]string{"content-type", "x-request-id"})
 	for _, tc := range allowsCases {

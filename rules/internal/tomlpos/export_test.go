@@ -19,3 +19,13 @@ func Positions(ix *Index) []Pos {
 	}
 	return known
 }
+
+// Value returns the position of the first character of the key's value: the
+// opening quote of a string, the "[" of an array. The rules package points
+// at keys and elements; the tests check that values are found too.
+func (ix *Index) Value(table string, n int, key string) Pos {
+	if e := ix.entry(table, n, key); e != nil {
+		return e.value
+	}
+	return Pos{}
+}

@@ -35,15 +35,6 @@ func (ix *Index) Key(table string, n int, key string) Pos {
 	return Pos{}
 }
 
-// Value returns the position of the first character of the key's value: the
-// opening quote of a string, the "[" of an array.
-func (ix *Index) Value(table string, n int, key string) Pos {
-	if e := ix.entry(table, n, key); e != nil {
-		return e.value
-	}
-	return Pos{}
-}
-
 // Element returns the position of element i (from 0) of the key's array
 // value. Only top-level elements count: [[1, 2], 3] has two. When the value
 // is not an array or has no element i, it returns the key's position, so a

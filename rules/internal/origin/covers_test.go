@@ -2,9 +2,8 @@ package origin
 
 import "strings"
 
-// Covers reports whether every origin q matches is also matched by p, so
-// that a rule listing q after a rule listing p can never decide for it.
-// It answers false when unsure.
+// Covers reports whether every origin q matches is also matched by p; it
+// answers false when unsure. The tests use it as an oracle for Lookup.
 func (p Pattern) Covers(q Pattern) bool {
 	switch p.kind {
 	case Any:
