@@ -130,8 +130,9 @@ func checkIPv4(h string) string {
 // standard's IPv6 serializer produces: lowercase hex without leading zeros,
 // the first longest run of two or more zero pieces as "::", no zone.
 func checkIPv6(h string) string {
-	inner, ok := strings.CutPrefix(h, "[")
-	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+	inner, opened := strings.CutPrefix(h, "[")
+	inner, closed := strings.CutSuffix(inner, "]")
+	if !opened || !closed {
 		return "malformed IPv6 literal (want [address])"
 	}
 	a, err := netip.ParseAddr(inner)
