@@ -25,7 +25,7 @@ func main() {
 func run() int {
 	suite := flag.String("suite", "all", "cors, assets or all")
 	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
-	corsPeers := flag.String("peers", "bare,rscors,jub0bs,nginx,caddy", "peers of the cors suite, comma-separated")
+	corsPeers := flag.String("peers", "bare,rscors,nginx", "peers of the cors suite, comma-separated")
 	assetPeers := flag.String("asset-peers", "nginx", "peers of the assets suite, comma-separated")
 	pairs := flag.Int("pairs", 5, "alternating corsedge/peer pairs of runs per comparison")
 	duration := flag.Duration("duration", 2*time.Second, "length of one timed run (wrk: whole seconds)")

@@ -132,7 +132,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 		}
 		rep.Sections = append(rep.Sections, sec)
 	}
-	rep.Targets = targets(rep.Sections)
+	rep.Targets = targets(scenarios, rep.Sections)
 	return rep, nil
 }
 

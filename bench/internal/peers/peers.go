@@ -87,17 +87,8 @@ var Peers = []*Peer{
 		},
 	},
 	{
-		Name: "jub0bs", Label: "net/http + jub0bs/cors",
-		Missing: "github.com/jub0bs/cors is not served by this machine's Go module proxy (403 Forbidden)",
-	},
-	{
 		Name: "nginx", Label: "nginx", Missing: nginxMissing(),
 		command: nginxCommand,
-	},
-	{
-		Name: "caddy", Label: "Caddy",
-		Missing: "Caddy has no CORS module; header matchers can echo an allowed Origin but " +
-			"cannot refuse a preflight by method or requested headers, so no equivalent configuration exists",
 	},
 }
 

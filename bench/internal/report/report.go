@@ -53,7 +53,7 @@ type Run struct {
 	CPUPerReq time.Duration
 }
 
-// Target is one goal an issue set, and whether this run met it.
+// Target is one goal a scenario carries, and whether this run met it.
 type Target struct {
 	Goal     string
 	Measured string

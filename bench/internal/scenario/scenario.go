@@ -26,6 +26,26 @@ type Scenario struct {
 	// ETag that server gives the asset.
 	Conditional bool
 	Checks      []Check // what a peer's answer must share with corsedge's
+	Targets     []Target
+}
+
+// Target is a goal a scenario's figures are judged against.
+type Target struct {
+	Goal string // what is promised, in words
+	// Row is the label prefix of the row whose pairwise ratio is judged
+	// (corsedge ÷ that row); "" judges corsedge's own memory growth.
+	Row string
+	// Metric is "cpu" (CPU per request), "rps" (requests per second) or
+	// "rss" (resident memory growth over the scenario, in MiB).
+	Metric string
+	// Max bounds the median ratio (cpu) or the growth (rss) from above;
+	// Min bounds the median ratio (rps) from below. Zero means unbounded.
+	Max, Min float64
+}
+
+// Met reports whether x, the figure Metric names, meets the target.
+func (t Target) Met(x float64) bool {
+	return (t.Max == 0 || x <= t.Max) && (t.Min == 0 || x >= t.Min)
 }
 
 // Suites lists the suites, in the order they run.
@@ -64,6 +84,8 @@ func cors() []*Scenario {
 			Name: "preflight-allowed", Suite: "cors", Title: "allowed preflight",
 			Request: preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"}),
 			Status:  204, Checks: corsChecks,
+			Targets: []Target{{Goal: "allowed preflight: corsedge CPU/request ≤ bare fasthttp's",
+				Row: "bare fasthttp (fixed answer)", Metric: "cpu", Max: 1}},
 		},
 		{
 			Name: "preflight-refused", Suite: "cors", Title: "refused preflight (origin not allowed)",
@@ -83,12 +105,25 @@ func cors() []*Scenario {
 		{
 			Name: "churn-100k", Suite: "cors", Title: "allowed preflights from 100,000 rotating origins (decision-cache churn)",
 			Request: churn(ChurnOrigins), Status: 204, Baseline: &cached, Checks: corsChecks,
+			Targets: []Target{{Goal: "100,000 rotating origins: CPU/request ≤ 1.15 × the cached case",
+				Row: "corsedge, one cached origin", Metric: "cpu", Max: 1.15}},
 		},
 		{
 			Name: "churn-1m", Suite: "cors", Title: "allowed preflights from 1,000,000 rotating origins, -cache-size 10000",
 			Request: churn(LargeChurnOrigins), Status: 204, CacheSize: LargeChurnCache, Fill: true,
 			Baseline: &cached, Checks: corsChecks,
+			Targets: []Target{{Goal: "1,000,000 rotating origins at -cache-size 10000: RSS grows < 64 MiB",
+				Metric: "rss", Max: 64}},
 		},
+	}
+}
+
+// againstNginx is the goal of every asset scenario: less CPU per request
+// than nginx, and at least its throughput.
+func againstNginx(name string) []Target {
+	return []Target{
+		{Goal: name + ": corsedge CPU/request ≤ 0.9 × nginx's", Row: "nginx", Metric: "cpu", Max: 0.9},
+		{Goal: name + ": corsedge requests/second ≥ nginx's", Row: "nginx", Metric: "rps", Min: 1},
 	}
 }
 
@@ -97,17 +132,17 @@ func assets() []*Scenario {
 		{
 			Name: "woff2", Suite: "assets", Title: "GET of a 20 KiB woff2",
 			Request: load.Request{Method: "GET", Path: fixture.Font},
-			Status:  200, Checks: assetChecks,
+			Status:  200, Checks: assetChecks, Targets: againstNginx("woff2"),
 		},
 		{
 			Name: "css-br", Suite: "assets", Title: "GET of a 1 KiB css with Accept-Encoding: br, gzip",
 			Request: load.Request{Method: "GET", Path: fixture.Stylesheet, Header: [][2]string{{"Accept-Encoding", "br, gzip"}}},
-			Status:  200, Checks: assetChecks,
+			Status:  200, Checks: assetChecks, Targets: againstNginx("css-br"),
 		},
 		{
 			Name: "not-modified", Suite: "assets", Title: "conditional GET of the woff2 answered 304",
 			Request: load.Request{Method: "GET", Path: fixture.Font},
-			Status:  304, Conditional: true, Checks: assetChecks,
+			Status:  304, Conditional: true, Checks: assetChecks, Targets: againstNginx("not-modified"),
 		},
 	}
 }
