@@ -50,6 +50,9 @@ func (t *tree) open(name string) (fs.File, version, error) {
 	var f fs.File
 	var err error
 	if t.root != nil {
+		if name, _, err = resolve(t.root, name); err != nil {
+			return nil, version{}, err
+		}
 		// O_NONBLOCK: a FIFO in the root must not hold the request open; it is
 		// refused below. Regular files ignore the flag.
 		f, err = t.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -73,10 +76,16 @@ func (t *tree) open(name string) (fs.File, version, error) {
 // absent is the state of a name that is not a regular file.
 var absent = version{size: -1}
 
-// state stats name (following symlinks inside the tree): its version, or
-// absent for anything but a regular file, errors included.
+// state stats name (following symlinks inside the tree, as open does): its
+// version, or absent for anything but a regular file, errors included.
 func (t *tree) state(name string) version {
-	fi, err := fs.Stat(t.fsys, name)
+	var fi fs.FileInfo
+	var err error
+	if t.root != nil {
+		_, fi, err = resolve(t.root, name)
+	} else {
+		fi, err = fs.Stat(t.fsys, name)
+	}
 	if err != nil || !fi.Mode().IsRegular() {
 		return absent
 	}
