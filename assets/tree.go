@@ -128,12 +128,17 @@ func (t *tree) readWhole(f fs.File, v version) ([]byte, error) {
 	return body, nil
 }
 
-// transient reports whether a failure to read a file may pass by itself (no
-// descriptors or memory left, an I/O error, a file that kept changing): those
-// are a 503. Every other failure is a 404, including not found, permission,
-// not a regular file, and os.Root's refusal of a symlink out of the root.
-func transient(err error) bool {
-	for _, e := range []error{errChanged, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EIO, syscall.EAGAIN} {
+// unavailable reports whether a failure to read a file is the server's, not
+// the request's, and may pass: permission, I/O, no descriptors or memory left,
+// a stale or dead mount, a file that kept changing, a root that is gone or
+// closed. Those are a 503 that no cache keeps. Every other failure is a 404:
+// not found, not a regular file, a dotfile, a symlink out of the root.
+func unavailable(err error) bool {
+	for _, e := range []error{
+		errChanged, errRootGone, os.ErrClosed,
+		syscall.EACCES, syscall.EPERM, syscall.EIO, syscall.EMFILE, syscall.ENFILE,
+		syscall.ENOMEM, syscall.EAGAIN, syscall.ESTALE, syscall.ENOTCONN,
+	} {
 		if errors.Is(err, e) {
 			return true
 		}
