@@ -128,6 +128,7 @@ func (s *Server) checkRoot(onRequest bool) error {
 	}
 	s.failed.id, s.failed.err = dirID{}, nil
 	s.cur.Store(next)
+	cur.cache.empty() // MaxMemory bounds the releases together: requests finishing on cur miss
 	s.retired = append(s.retired, retiring{cur, time.Now().Add(retireAfter)})
 	s.log.Info("asset root switched", "root", s.rootPath, "from", cur.resolved, "to", next.resolved)
 	return nil
@@ -178,4 +179,14 @@ func (s *Server) next(r *release, err error) (*release, error) {
 		// is not there.
 	}
 	return nil, err
+}
+
+// empty drops every entry, so that a release switched away from holds no
+// memory while the requests on it finish.
+func (c *cache) empty() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	clear(c.ring)
+	c.ring, c.hand, c.bytes = c.ring[:0], 0, 0
 }
