@@ -106,8 +106,11 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, re
 		if errors.Is(err, errChanged) && attempt < maxAttempts {
 			continue
 		}
+		if errors.Is(err, errChanged) {
+			err = &fs.PathError{Op: "read", Path: name, Err: err} // the others name their path
+		}
 		if err != nil {
-			return s.fail(ctx, h, &fs.PathError{Op: "read", Path: name, Err: err})
+			return s.fail(ctx, h, err)
 		}
 		e.checked.Store(checked)
 		r.cache.store(e)
