@@ -42,11 +42,12 @@ func ResolveRange(field string, size int64) (status int, start, length int64) {
 }
 
 // CacheSize reports the in-memory set's entries and charged bytes.
-func CacheSize(s *Server) (entries int, bytes int64) { return s.cache.size() }
+func CacheSize(s *Server) (entries int, bytes int64) { return s.cur.Load().cache.size() }
 
 // CachedNames lists the names held in memory, sorted.
 func CachedNames(s *Server) []string {
-	s.cache.mu.RLock()
-	defer s.cache.mu.RUnlock()
-	return slices.Sorted(maps.Keys(s.cache.m))
+	c := s.cur.Load().cache
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return slices.Sorted(maps.Keys(c.m))
 }

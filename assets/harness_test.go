@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,9 @@ const hintCacheControl = "public, max-age=600"
 type harness struct {
 	srv  *assets.Server
 	addr string
+
+	mu   sync.Mutex
+	errs []error // what Serve returned, nil left out
 }
 
 func newHarness(t testing.TB, opts assets.Options, hints assets.Hints) *harness {
@@ -40,10 +44,15 @@ func newHarness(t testing.TB, opts assets.Options, hints assets.Hints) *harness 
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := &harness{srv: srv, addr: ln.Addr().String()}
 	server := &fasthttp.Server{
 		Handler: func(ctx *fasthttp.RequestCtx) {
 			ctx.Response.Header.Set("Access-Control-Allow-Origin", fakeCORS)
-			srv.Serve(ctx, ctx.Path(), hints)
+			if err := srv.Serve(ctx, ctx.Path(), hints); err != nil {
+				h.mu.Lock()
+				h.errs = append(h.errs, err)
+				h.mu.Unlock()
+			}
 		},
 		IdleTimeout: time.Second,
 	}
@@ -54,7 +63,16 @@ func newHarness(t testing.TB, opts assets.Options, hints assets.Hints) *harness 
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &harness{srv: srv, addr: ln.Addr().String()}
+	return h
+}
+
+// served returns and forgets the errors Serve has returned so far.
+func (h *harness) served() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	errs := h.errs
+	h.errs = nil
+	return errs
 }
 
 // response is what came back on the wire, headers exactly as sent.

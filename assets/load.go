@@ -8,8 +8,8 @@ import "io/fs"
 // cached returns the in-memory entry for name while the files behind it are
 // unchanged. At most every Revalidate, one request stats them again; a change
 // drops the entry, and the request goes on to read the file afresh.
-func (s *Server) cached(name []byte) *entry {
-	e := s.cache.lookup(name)
+func (s *Server) cached(r *release, name []byte) *entry {
+	e := r.cache.lookup(name)
 	if e == nil {
 		return nil
 	}
@@ -17,21 +17,21 @@ func (s *Server) cached(name []byte) *entry {
 	if now-last < s.revalidate || !e.checked.CompareAndSwap(last, now) {
 		return e // fresh enough, or another request is checking it
 	}
-	if s.unchanged(e) {
+	if s.unchanged(r.tree, e) {
 		return e
 	}
-	s.cache.drop(e)
+	r.cache.drop(e)
 	return nil
 }
 
 // unchanged reports whether e's file and sidecars still are as e read them.
-func (s *Server) unchanged(e *entry) bool {
-	if s.tree.state(e.name) != e.seen[encIdentity] {
+func (s *Server) unchanged(t *tree, e *entry) bool {
+	if t.state(e.name) != e.seen[encIdentity] {
 		return false
 	}
 	if e.media.compressible {
 		for enc := range encIdentity {
-			if s.tree.state(e.name+sidecarSuffix[enc]) != e.seen[enc] {
+			if t.state(e.name+sidecarSuffix[enc]) != e.seen[enc] {
 				return false
 			}
 		}
@@ -41,8 +41,8 @@ func (s *Server) unchanged(e *entry) bool {
 
 // load reads the file f (version v) and its sidecars into a new entry, and
 // closes f. A sidecar bigger than MaxFileInMemory is left out.
-func (s *Server) load(name string, media *mediaType, f fs.File, v version) (*entry, error) {
-	body, err := s.tree.readWhole(f, v)
+func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v version) (*entry, error) {
+	body, err := t.readWhole(f, v)
 	f.Close()
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func (s *Server) load(name string, media *mediaType, f fs.File, v version) (*ent
 		return e, nil
 	}
 	for enc := range encIdentity {
-		sf, sv, err := s.tree.open(name + sidecarSuffix[enc])
+		sf, sv, err := t.open(name + sidecarSuffix[enc])
 		if err != nil {
 			continue // a sidecar that cannot be read is absent; identity serves
 		}
@@ -63,7 +63,7 @@ func (s *Server) load(name string, media *mediaType, f fs.File, v version) (*ent
 			sf.Close()
 			continue
 		}
-		body, err := s.tree.readWhole(sf, sv)
+		body, err := t.readWhole(sf, sv)
 		sf.Close()
 		if err != nil {
 			return nil, err

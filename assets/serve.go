@@ -48,12 +48,14 @@ type request struct {
 // Serve answers a GET or HEAD request for path, the percent-decoded and
 // cleaned request path (ctx.Path()). It sets the status, entity headers and
 // body, keeps every header already set (CORS), and never resets the response.
-func (s *Server) Serve(ctx *fasthttp.RequestCtx, path []byte, h Hints) {
+// It returns the error behind a 503 (a file that could not be read, a root
+// that is gone) for the caller to log and count; nil for every other answer.
+func (s *Server) Serve(ctx *fasthttp.RequestCtx, path []byte, h Hints) error {
 	ctx.Response.Header.SetCanonical(fieldContentTypeOptions, nosniff)
 	name, ok := fileName(path)
 	if !ok {
 		s.NotFound(ctx, h)
-		return
+		return nil
 	}
 	var req request
 	req.head = ctx.IsHead()
@@ -69,40 +71,51 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, path []byte, h Hints) {
 			req.accept.add(line)
 		}
 	}
-	if e := s.cached(name); e != nil {
+	r := s.cur.Load() // one release for the whole request: its tree and its entries
+	if e := s.cached(r, name); e != nil {
 		s.respond(ctx, e.media, e.choose(&req.accept), nil, &req, h)
-		return
+		return nil
 	}
-	s.serveMiss(ctx, string(name), &req, h)
+	return s.serveMiss(ctx, r, string(name), &req, h)
 }
+
+// maxAttempts bounds the reads of one miss: a file that changed while read,
+// or a release switched away from, is tried again.
+const maxAttempts = 3
 
 // serveMiss serves a file not held in memory: a small one is read in (with
 // its sidecars) and kept, a big one is streamed from disk.
-func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, name string, req *request, h Hints) {
+func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, req *request, h Hints) error {
 	media := mediaTypeOf(name)
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		checked := s.clock.read() // before the stats: a change after them is seen next time
-		f, v, err := s.tree.open(name)
+		f, v, err := r.tree.open(name)
 		if err != nil {
-			s.fail(ctx, h, err)
-			return
+			next, err := s.next(r, err)
+			if next != nil && attempt < maxAttempts {
+				r = next
+				continue
+			}
+			return s.fail(ctx, h, err)
 		}
 		if v.size > s.maxFileInMemory {
-			s.serveStream(ctx, name, media, f, v, req, h)
-			return
+			s.serveStream(ctx, r.tree, name, media, f, v, req, h)
+			return nil
 		}
-		e, err := s.load(name, media, f, v)
-		if errors.Is(err, errChanged) && attempt < 2 {
+		e, err := s.load(r.tree, name, media, f, v)
+		if errors.Is(err, errChanged) && attempt < maxAttempts {
 			continue
 		}
+		if errors.Is(err, errChanged) {
+			err = &fs.PathError{Op: "read", Path: name, Err: err} // the others name their path
+		}
 		if err != nil {
-			s.fail(ctx, h, err)
-			return
+			return s.fail(ctx, h, err)
 		}
 		e.checked.Store(checked)
-		s.cache.store(e)
+		r.cache.store(e)
 		s.respond(ctx, media, e.choose(&req.accept), nil, req, h)
-		return
+		return nil
 	}
 }
 
@@ -110,12 +123,12 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, name string, req *request, 
 // descriptor, or from the best sidecar the client accepts. Its headers come
 // from the very descriptor sent, so Content-Length always matches the bytes;
 // only a rewrite in place during the send can still mix old and new bytes.
-func (s *Server) serveStream(ctx *fasthttp.RequestCtx, name string, media *mediaType, f fs.File, v version, req *request, h Hints) {
+func (s *Server) serveStream(ctx *fasthttp.RequestCtx, t *tree, name string, media *mediaType, f fs.File, v version, req *request, h Hints) {
 	enc := encIdentity
 	if media.compressible {
 		list, n := req.accept.ranked()
 		for _, c := range list[:n-1] { // the last is identity, already open
-			if sf, sv, err := s.tree.open(name + sidecarSuffix[c]); err == nil {
+			if sf, sv, err := t.open(name + sidecarSuffix[c]); err == nil {
 				f.Close()
 				f, v, enc = sf, sv, c
 				break
@@ -200,15 +213,19 @@ func (s *Server) NotFound(ctx *fasthttp.RequestCtx, h Hints) {
 	writeError(ctx, h, fasthttp.StatusNotFound, notFoundCacheControl, notFoundBody)
 }
 
-// fail answers a file that could not be served: 404, or 503 for a failure
-// that may pass (see transient). The body never names a path.
-func (s *Server) fail(ctx *fasthttp.RequestCtx, h Hints, err error) {
-	if !transient(err) {
+// fail answers a file that could not be served: 404, or 503 for a failure of
+// the server rather than of the request (see unavailable), which it returns.
+// The body never names a path.
+func (s *Server) fail(ctx *fasthttp.RequestCtx, h Hints, err error) error {
+	if !unavailable(err) {
 		s.NotFound(ctx, h)
-		return
+		return nil
 	}
+	// RFC 9111 §5.2.2.5: no-store keeps a shared cache from holding the
+	// failure; RFC 9110 §10.2.3: Retry-After says when to ask again.
 	ctx.Response.Header.Set(fasthttp.HeaderRetryAfter, "1")
 	writeError(ctx, h, fasthttp.StatusServiceUnavailable, "no-store", unavailableBody)
+	return err
 }
 
 // writeError writes a short plain-text error answer.

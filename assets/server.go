@@ -3,8 +3,10 @@ package assets
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,29 +17,44 @@ type Options struct {
 	MaxFileInMemory int64         // files up to this size are held in memory with headers prepared once; default 256 KiB
 	MaxMemory       int64         // bound on the in-memory set's total bytes; default 64 MiB (evicting about the least recently used)
 	Revalidate      time.Duration // how often a file held in memory is stat'ed for changes; default 500ms
+	RootCheck       time.Duration // how often Root is stat'ed for a switch to another directory; default 1s
+	Logger          *slog.Logger  // where asset problems are logged; slog.Default() when nil
 }
 
 const (
 	defaultMaxFileInMemory = 256 << 10
 	defaultMaxMemory       = 64 << 20
 	defaultRevalidate      = 500 * time.Millisecond
+	defaultRootCheck       = time.Second
 	// maxTick bounds the coarse clock's step, which adds to Revalidate in how
 	// late a change on disk can be seen: 500ms + 100ms keeps it under 1 s.
 	maxTick = 100 * time.Millisecond
 )
 
-// Server serves one file tree. It is safe for concurrent use; its
-// configuration never changes after New.
+// Server serves one file tree: the embedded set, or the directory Root
+// names, followed when Root comes to name another one. It is safe for
+// concurrent use; its configuration never changes after New.
 type Server struct {
-	tree            *tree
-	files           []string // the embedded set's files; nil for a disk root
-	cache           *cache
+	cur             atomic.Pointer[release] // the release served; read once per request
+	rootPath        string                  // Options.Root; "" for the embedded set
+	files           []string                // the embedded set's files; nil for a disk root
 	clock           *clock
+	log             *slog.Logger
 	maxFileInMemory int64
+	maxMemory       int64
 	revalidate      int64 // nanoseconds
 
-	closeOnce sync.Once
-	closeErr  error
+	switchMu sync.Mutex // guards the fields below and serialises switches
+	retired  []retiring // releases switched away from, not yet closed
+	rootLost bool       // the root path did not resolve at the last check (logged once)
+	failed   struct {   // the last directory that could not be opened (logged once)
+		id  dirID
+		err error
+	}
+
+	watchStop, watchDone chan struct{} // nil for the embedded set
+	closeOnce            sync.Once
+	closeErr             error
 }
 
 // New checks opts and opens the tree it names. It fails when Root is not a
@@ -48,19 +65,29 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cache:           newCache(opts.MaxMemory),
+		rootPath:        opts.Root,
+		log:             opts.Logger,
 		maxFileInMemory: opts.MaxFileInMemory,
+		maxMemory:       opts.MaxMemory,
 		revalidate:      int64(opts.Revalidate),
 	}
+	var r *release
 	if opts.Root == "" {
-		s.tree, s.files, err = openDemo()
+		var t *tree
+		t, s.files, err = openDemo()
+		r = &release{tree: t, cache: newCache(opts.MaxMemory), resolved: "(embedded)"}
 	} else {
-		s.tree, err = openDisk(opts.Root)
+		r, err = openRelease(opts.Root, opts.MaxMemory)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("assets: Root %q: %w", opts.Root, err)
 	}
+	s.cur.Store(r)
 	s.clock = startClock(min(maxTick, max(opts.Revalidate/4, time.Millisecond)))
+	if opts.Root != "" {
+		s.watchStop, s.watchDone = make(chan struct{}), make(chan struct{})
+		go s.watchRoot(opts.RootCheck)
+	}
 	return s, nil
 }
 
@@ -75,6 +102,7 @@ func (o Options) withDefaults() (Options, error) {
 		{"MaxFileInMemory", o.MaxFileInMemory, o.MaxFileInMemory < 0},
 		{"MaxMemory", o.MaxMemory, o.MaxMemory < 0},
 		{"Revalidate", o.Revalidate, o.Revalidate < 0},
+		{"RootCheck", o.RootCheck, o.RootCheck < 0},
 	} {
 		if f.negative {
 			errs = append(errs, fmt.Errorf("assets: %s is %v; want 0 (the default) or more", f.name, f.value))
@@ -89,24 +117,42 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Revalidate == 0 {
 		o.Revalidate = defaultRevalidate
 	}
+	if o.RootCheck == 0 {
+		o.RootCheck = defaultRootCheck
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	if o.MaxFileInMemory > o.MaxMemory && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("assets: MaxFileInMemory (%d) exceeds MaxMemory (%d)", o.MaxFileInMemory, o.MaxMemory))
 	}
 	return o, errors.Join(errs...)
 }
 
-// Close stops the server's clock and releases the root directory. Call it
-// after the last Serve has returned; later calls return the first result.
+// Close stops the server's clock and root check and releases the root
+// directories. Call it after the last Serve has returned; later calls return
+// the first result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		if s.watchStop != nil {
+			close(s.watchStop)
+			<-s.watchDone
+		}
 		s.clock.close()
-		s.closeErr = s.tree.close()
+		s.switchMu.Lock()
+		defer s.switchMu.Unlock()
+		errs := []error{s.cur.Load().tree.close()}
+		for _, old := range s.retired {
+			errs = append(errs, old.r.tree.close())
+		}
+		s.retired = nil
+		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
 }
 
 // Demo reports whether the embedded demo set is served.
-func (s *Server) Demo() bool { return s.tree.root == nil }
+func (s *Server) Demo() bool { return s.rootPath == "" }
 
 // Files lists the embedded demo set's files (sidecars left out), sorted, for
 // the start-up log line. It is nil for a disk root, which is never walked.

@@ -50,6 +50,9 @@ func (t *tree) open(name string) (fs.File, version, error) {
 	var f fs.File
 	var err error
 	if t.root != nil {
+		if name, _, err = resolve(t.root, name); err != nil {
+			return nil, version{}, err
+		}
 		// O_NONBLOCK: a FIFO in the root must not hold the request open; it is
 		// refused below. Regular files ignore the flag.
 		f, err = t.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -73,10 +76,16 @@ func (t *tree) open(name string) (fs.File, version, error) {
 // absent is the state of a name that is not a regular file.
 var absent = version{size: -1}
 
-// state stats name (following symlinks inside the tree): its version, or
-// absent for anything but a regular file, errors included.
+// state stats name (following symlinks inside the tree, as open does): its
+// version, or absent for anything but a regular file, errors included.
 func (t *tree) state(name string) version {
-	fi, err := fs.Stat(t.fsys, name)
+	var fi fs.FileInfo
+	var err error
+	if t.root != nil {
+		_, fi, err = resolve(t.root, name)
+	} else {
+		fi, err = fs.Stat(t.fsys, name)
+	}
 	if err != nil || !fi.Mode().IsRegular() {
 		return absent
 	}
@@ -119,12 +128,17 @@ func (t *tree) readWhole(f fs.File, v version) ([]byte, error) {
 	return body, nil
 }
 
-// transient reports whether a failure to read a file may pass by itself (no
-// descriptors or memory left, an I/O error, a file that kept changing): those
-// are a 503. Every other failure is a 404, including not found, permission,
-// not a regular file, and os.Root's refusal of a symlink out of the root.
-func transient(err error) bool {
-	for _, e := range []error{errChanged, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EIO, syscall.EAGAIN} {
+// unavailable reports whether a failure to read a file is the server's, not
+// the request's, and may pass: permission, I/O, no descriptors or memory left,
+// a stale or dead mount, a file that kept changing, a root that is gone or
+// closed. Those are a 503 that no cache keeps. Every other failure is a 404:
+// not found, not a regular file, a dotfile, a symlink out of the root.
+func unavailable(err error) bool {
+	for _, e := range []error{
+		errChanged, errRootGone, os.ErrClosed,
+		syscall.EACCES, syscall.EPERM, syscall.EIO, syscall.EMFILE, syscall.ENFILE,
+		syscall.ENOMEM, syscall.EAGAIN, syscall.ESTALE, syscall.ENOTCONN,
+	} {
 		if errors.Is(err, e) {
 			return true
 		}

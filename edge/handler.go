@@ -46,7 +46,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		s.metrics.countRequest(kindActual, decisionOf(d, origin))
 		d.WriteActual(&ctx.Response.Header, origin)
 		cacheControl, _ := st.table.CacheControl(path)
-		s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
+		_ = s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
 		return
 	case fasthttp.MethodOptions:
 		if origin != nil && req.hasMethod {
