@@ -102,7 +102,7 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 	defer signal.Stop(hup)
 	rw := s.newRulesWatch()
 	var wg sync.WaitGroup
-	wg.Go(func() { s.watch(ctx, rw) })
+	wg.Go(func() { rw.Run(ctx, s.rulesChanged) })
 	wg.Go(func() { s.onSIGHUP(ctx, hup) })
 	var adminSrv *http.Server
 	if admin != nil {
