@@ -155,6 +155,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	ctx, hup, stopSignals := catchSignals()
+	defer stopSignals()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	files, err := assets.New(assets.Options{Root: *root})
 	if err != nil {
@@ -193,13 +195,38 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer stopProfile()
 	}
 	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go reloadOnSIGHUP(ctx, srv, hup)
 	if err := srv.Run(ctx, public, adminLn); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
 	}
 	return 0
+}
+
+// catchSignals is the one place that handles signals, following nginx:
+// INT and TERM end ctx (drain and exit), HUP reloads the rules. serve calls
+// it before anything is read or served, so a SIGHUP never finds the process
+// without a handler (its default action would end it).
+func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
+	h := make(chan os.Signal, 1) // a storm of HUPs is one reload more, not a queue
+	signal.Notify(h, syscall.SIGHUP)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ctx, h, func() {
+		cancel()
+		signal.Stop(h)
+	}
+}
+
+// reloadOnSIGHUP reloads the rules on each SIGHUP until ctx is done.
+func reloadOnSIGHUP(ctx context.Context, srv *edge.Server, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			srv.Reload(edge.TriggerSIGHUP)
+		}
+	}
 }
 
 // startCPUProfile profiles the process into file until the returned

@@ -28,7 +28,11 @@ type reloadOutcome struct {
 // and /metrics. Every trigger (fsnotify, SIGHUP, admin, poll) comes here; one
 // reload runs at a time. It returns ErrUnchanged when the bytes are those
 // read last time, whatever came of them then.
-func (s *Server) Reload(trigger string) error {
+func (s *Server) Reload(trigger Trigger) error { return s.load(trigger) }
+
+// load is the one path from the rules file to the table in service, for
+// New (TriggerStart) and every reload alike: read, parse, install.
+func (s *Server) load(trigger Trigger) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	src, err := os.ReadFile(s.cfg.RulesFile)
@@ -44,11 +48,14 @@ func (s *Server) Reload(trigger string) error {
 	if err != nil {
 		return s.reloadFailed(trigger, sum, err)
 	}
-	old := s.state.Load()
-	st := s.install(table, sum, old.generation+1)
+	generation := uint64(1)
+	if old := s.state.Load(); old != nil {
+		generation = old.generation + 1
+	}
+	st := s.install(table, sum, generation)
 	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
 	s.metrics.countReload(trigger, resultSuccess)
-	s.log.Info("rules reloaded", "trigger", trigger, "file", s.cfg.RulesFile,
+	s.log.Info("rules loaded", "trigger", trigger, "file", s.cfg.RulesFile,
 		"generation", st.generation, "rules", len(table.Rules()), "sha256", fmt.Sprintf("%x", sum))
 	for _, w := range table.Warnings() {
 		s.log.Warn("rules warning", "file", s.cfg.RulesFile, "problem", w.Error())
@@ -56,10 +63,14 @@ func (s *Server) Reload(trigger string) error {
 	return nil
 }
 
-// reloadFailed records a failed reload; the current table stays.
-func (s *Server) reloadFailed(trigger string, sum [sha256.Size]byte, err error) error {
-	s.outcome.Store(&reloadOutcome{sum: sum, err: err, at: time.Now()})
+// reloadFailed records a failed reload; the current table stays. At start
+// there is none: New returns the error for main to print as check does.
+func (s *Server) reloadFailed(trigger Trigger, sum [sha256.Size]byte, err error) error {
 	s.metrics.countReload(trigger, resultFailure)
+	if trigger == TriggerStart {
+		return err
+	}
+	s.outcome.Store(&reloadOutcome{sum: sum, err: err, at: time.Now()})
 	s.log.Error("rules reload failed; the previous table keeps serving",
 		"trigger", trigger, "file", s.cfg.RulesFile, "error", errorText(err))
 	return err
