@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
+	"corsedge/internal/safefile"
 )
 
 // Config is what a Server needs; zero values take the defaults noted.
@@ -23,6 +24,9 @@ type Config struct {
 	CacheSize int           // decision cache entries; DefaultCacheSize when 0
 	Poll      time.Duration // checksum poll of the rules file; 30 s when 0, none when negative
 	Debounce  time.Duration // quiet time after a file event before reloading; 100 ms when 0
+	// MaxRulesSize is the largest rules file read, in bytes;
+	// safefile.DefaultLimit (64 MiB) when 0.
+	MaxRulesSize int64
 	Logger    *slog.Logger  // slog.Default() when nil
 }
 
@@ -38,7 +42,11 @@ type Server struct {
 	outcome atomic.Pointer[reloadOutcome]
 	metrics metrics
 
-	reloadMu sync.Mutex // one reload at a time
+	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
+	unguarded   atomic.Bool      // "read without a lease" was logged
+
+	reloadMu sync.Mutex // one reload decides at a time; never held while the file is read
+	decided  uint64     // Seq of the last read decided; guarded by reloadMu
 }
 
 // New loads the rules file and returns a server ready to Run. An invalid
@@ -57,6 +65,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -100,5 +101,37 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// check reads the rules file as the server does and gives its errors.
+func TestCheckRefusesUnsafeFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	must(t, syscall.Mkfifo(fifo, 0o644))
+	zero := filepath.Join(dir, "zero.toml")
+	must(t, os.Symlink("/dev/zero", zero))
+	big := filepath.Join(dir, "big.toml")
+	must(t, os.WriteFile(big, []byte(oneRule+"# "+strings.Repeat("x", 200)+"\n"), 0o644))
+	for _, tc := range []struct {
+		desc string
+		args []string
+		want string
+	}{
+		{"a FIFO", []string{"check", fifo}, fifo + ": read " + fifo + ": not a regular file: it is a named pipe (FIFO)"},
+		{"a symlink to /dev/zero", []string{"check", zero}, "read " + zero + ": not a regular file: it is a character device"},
+		{"a file over -max-rules-size", []string{"check", "-max-rules-size", "100", big}, "read " + big + ": file too large: 260 bytes, over the limit of 100"},
+	} {
+		var out bytes.Buffer
+		done := make(chan int, 1)
+		go func() { done <- run(tc.args, &out, &out) }()
+		select {
+		case code := <-done:
+			if code != 1 || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("%s: exit %d, output %q; want 1 and %q", tc.desc, code, out.String(), tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: check still running after 5 s", tc.desc)
+		}
 	}
 }
