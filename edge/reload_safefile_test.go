@@ -117,4 +117,3 @@ func stopWithin(t *testing.T, ts *testServer, d time.Duration) {
 		t.Fatalf("Run did not return within %v of shutdown", d)
 	}
 }
-

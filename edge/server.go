@@ -27,7 +27,7 @@ type Config struct {
 	// MaxRulesSize is the largest rules file read, in bytes;
 	// safefile.DefaultLimit (64 MiB) when 0.
 	MaxRulesSize int64
-	Logger    *slog.Logger  // slog.Default() when nil
+	Logger       *slog.Logger // slog.Default() when nil
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
