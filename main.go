@@ -18,12 +18,14 @@ import (
 
 	"corsedge/assets"
 	"corsedge/edge"
+	"corsedge/internal/safefile"
 	"corsedge/rules"
 )
 
 const usage = `usage:
   corsedge [serve] [flags]        serve assets with CORS from rules.toml
-  corsedge check FILE             validate a rules file; exit 1 on errors
+  corsedge check [-max-rules-size N] FILE
+                                  validate a rules file; exit 1 on errors
   corsedge explain [-rules F] [-method M] [-headers h1,h2] [-credentials] ORIGIN PATH
 `
 
@@ -56,15 +58,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	maxSize := maxRulesSizeFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprint(stderr, "usage: corsedge check FILE\n")
+		fs.PrintDefaults()
 		return 2
 	}
 	file := fs.Arg(0)
-	table, err := loadRules(file)
+	table, err := loadRules(file, *maxSize)
 	if table != nil {
 		for _, w := range table.Warnings() {
 			fmt.Fprintln(stdout, located(file, w))
@@ -76,13 +80,20 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-// loadRules reads and compiles a rules file.
-func loadRules(file string) (*rules.Table, error) {
-	src, err := os.ReadFile(file)
+// loadRules reads a rules file as the server does (regular files only, at
+// most limit bytes, bounded in time, never while a writer holds it open)
+// and compiles it, so check gives the server's errors.
+func loadRules(file string, limit int64) (*rules.Table, error) {
+	c, err := safefile.New(safefile.Options{Limit: limit}).Read(file)
 	if err != nil {
 		return nil, err
 	}
-	return rules.Parse(src)
+	return rules.Parse(c.Data)
+}
+
+// maxRulesSizeFlag defines -max-rules-size, shared by serve and check.
+func maxRulesSizeFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("max-rules-size", safefile.DefaultLimit, "largest rules file read, in bytes")
 }
 
 // printLoadError prints each problem of a failed load on its own line.
@@ -122,7 +133,7 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "usage: corsedge explain [-rules F] [-method M] [-headers h1,h2] [-credentials] ORIGIN PATH\n")
 		return 2
 	}
-	table, err := loadRules(*file)
+	table, err := loadRules(*file, safefile.DefaultLimit)
 	if err != nil {
 		printLoadError(stderr, *file, err)
 		return 1
@@ -151,10 +162,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	admin := fs.String("admin", "127.0.0.1:9090", `admin listen address ("" turns it off)`)
 	cacheSize := fs.Int("cache-size", edge.DefaultCacheSize, "decision cache entries")
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
+	maxRulesSize := maxRulesSizeFlag(fs)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	ctx, hup, stopSignals := catchSignals()
+	defer stopSignals()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	files, err := assets.New(assets.Options{Root: *root, Logger: log})
 	if err != nil {
@@ -167,6 +181,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	srv, err := edge.New(edge.Config{
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
+		MaxRulesSize: *maxRulesSize,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -193,13 +208,38 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer stopProfile()
 	}
 	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go reloadOnSIGHUP(ctx, srv, hup)
 	if err := srv.Run(ctx, public, adminLn); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
 	}
 	return 0
+}
+
+// catchSignals is the one place that handles signals, following nginx:
+// INT and TERM end ctx (drain and exit), HUP reloads the rules. serve calls
+// it before anything is read or served, so a SIGHUP never finds the process
+// without a handler (its default action would end it).
+func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
+	h := make(chan os.Signal, 1) // a storm of HUPs is one reload more, not a queue
+	signal.Notify(h, syscall.SIGHUP)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ctx, h, func() {
+		cancel()
+		signal.Stop(h)
+	}
+}
+
+// reloadOnSIGHUP reloads the rules on each SIGHUP until ctx is done.
+func reloadOnSIGHUP(ctx context.Context, srv *edge.Server, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			srv.Reload(edge.TriggerSIGHUP)
+		}
+	}
 }
 
 // startCPUProfile profiles the process into file until the returned

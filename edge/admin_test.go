@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -120,23 +119,6 @@ func silentRulesFile(t *testing.T) (file, target string) {
 	file = filepath.Join(t.TempDir(), "rules.toml")
 	must(t, os.Symlink(target, file))
 	return file, target
-}
-
-func TestSIGHUPReloads(t *testing.T) {
-	file, target := silentRulesFile(t)
-	ts := startServerOn(t, file)
-	writeFile(t, target, tableB)
-	time.Sleep(300 * time.Millisecond)
-	if gen := ts.status(t).Generation; gen != 1 {
-		t.Fatalf("generation %d before SIGHUP: the edit should be invisible to the watcher", gen)
-	}
-	must(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
-	if !waitFor(3*time.Second, func() bool { return ts.status(t).Generation == 2 }) {
-		t.Fatal("SIGHUP did not reload within 3 s")
-	}
-	if got := ts.preflightAnswer(t); got != answerB {
-		t.Errorf("after SIGHUP: %+v, want table B's", got)
-	}
 }
 
 func TestPollReloadsWithoutEvents(t *testing.T) {

@@ -30,46 +30,51 @@ const (
 
 var decisionNames = [numDecisions]string{"allowed", "refused", "none"}
 
-// Reload triggers and results, the labels of corsedge_rules_reloads_total.
-const (
-	TriggerFSNotify = "fsnotify"
-	TriggerSIGHUP   = "sighup"
-	TriggerAdmin    = "admin"
-	TriggerPoll     = "poll"
-)
-
-var triggers = []string{TriggerFSNotify, TriggerSIGHUP, TriggerAdmin, TriggerPoll}
+// Trigger is what asked for a (re)load of the rules: a label of
+// corsedge_rules_reloads_total.
+type Trigger uint8
 
 const (
-	resultSuccess   = "success"
-	resultFailure   = "failure"
-	resultUnchanged = "unchanged"
+	TriggerStart    Trigger = iota // the load in New, before anything is served
+	TriggerFSNotify                // a file event in the rules file's directory
+	TriggerSIGHUP                  // the operator's signal, caught in main
+	TriggerAdmin                   // POST /reload
+	TriggerPoll                    // the poll tick
+	numTriggers
 )
 
-var results = []string{resultSuccess, resultFailure, resultUnchanged}
+var triggerNames = [numTriggers]string{"start", "fsnotify", "sighup", "admin", "poll"}
+
+func (t Trigger) String() string {
+	if t >= numTriggers {
+		return fmt.Sprintf("Trigger(%d)", uint8(t))
+	}
+	return triggerNames[t]
+}
+
+// reloadResult is the other label of corsedge_rules_reloads_total.
+type reloadResult uint8
+
+const (
+	resultSuccess reloadResult = iota
+	resultFailure
+	resultUnchanged
+	numResults
+)
+
+var resultNames = [numResults]string{"success", "failure", "unchanged"}
 
 // metrics are the server's counters. Request counters sit on the hot path:
 // one atomic add each, no map, no label formatting.
 type metrics struct {
 	requests [numKinds][numDecisions]atomic.Uint64
-	reloads  [4][3]atomic.Uint64 // [trigger][result], in the orders above
+	reloads  [numTriggers][numResults]atomic.Uint64
 	cache    cacheStats
 }
 
 func (m *metrics) countRequest(k requestKind, d decisionLabel) { m.requests[k][d].Add(1) }
 
-func (m *metrics) countReload(trigger, result string) {
-	m.reloads[indexOf(triggers, trigger)][indexOf(results, result)].Add(1)
-}
-
-func indexOf(list []string, s string) int {
-	for i, e := range list {
-		if e == s {
-			return i
-		}
-	}
-	panic("edge: unknown metric label " + s) // a programming error: labels are constants
-}
+func (m *metrics) countReload(t Trigger, r reloadResult) { m.reloads[t][r].Add(1) }
 
 // writeMetrics writes every metric in the Prometheus text format.
 func (s *Server) writeMetrics(w io.Writer) {
@@ -84,9 +89,9 @@ func (s *Server) writeMetrics(w io.Writer) {
 	}
 	fmt.Fprintln(w, "# HELP corsedge_rules_reloads_total Rules reloads, by trigger and result.")
 	fmt.Fprintln(w, "# TYPE corsedge_rules_reloads_total counter")
-	for t, trigger := range triggers {
-		for r, result := range results {
-			fmt.Fprintf(w, "corsedge_rules_reloads_total{trigger=%q,result=%q} %d\n", trigger, result, m.reloads[t][r].Load())
+	for t := range numTriggers {
+		for r := range numResults {
+			fmt.Fprintf(w, "corsedge_rules_reloads_total{trigger=%q,result=%q} %d\n", t, resultNames[r], m.reloads[t][r].Load())
 		}
 	}
 	last := s.lastReload()

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -26,15 +25,34 @@ type reloadOutcome struct {
 // complete new table and swaps it in with a new decision cache. On any
 // failure the current table keeps serving and the error is kept for /status
 // and /metrics. Every trigger (fsnotify, SIGHUP, admin, poll) comes here; one
-// reload runs at a time. It returns ErrUnchanged when the bytes are those
+// reload decides at a time, and a file still open for writing is not read. It returns ErrUnchanged when the bytes are those
 // read last time, whatever came of them then.
-func (s *Server) Reload(trigger string) error {
+func (s *Server) Reload(trigger Trigger) error { return s.load(trigger) }
+
+// load is the one path from the rules file to the table in service, for
+// New (TriggerStart) and every reload alike: read, parse, install.
+func (s *Server) load(trigger Trigger) error {
+	// The read waits at most the reader's timeout, with no lock held: a
+	// FIFO, a stalled NFS server or a writer that holds the file open can
+	// delay this reload, never the next one, /status or shutdown.
+	c, err := s.rulesReader.Read(s.cfg.RulesFile)
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	src, err := os.ReadFile(s.cfg.RulesFile)
+	if c.Seq <= s.decided {
+		// A read that began after this one has been decided already: its
+		// bytes are at least as new as these.
+		s.metrics.countReload(trigger, resultUnchanged)
+		return ErrUnchanged
+	}
+	s.decided = c.Seq
 	if err != nil {
 		return s.reloadFailed(trigger, [sha256.Size]byte{}, err)
 	}
+	if c.Unguarded != nil && !s.unguarded.Swap(true) {
+		s.log.Warn("the rules file is read without a lease, so a writer that still holds it open is not waited for; "+
+			"write a temporary file in the same directory and rename it into place", "file", s.cfg.RulesFile, "reason", c.Unguarded)
+	}
+	src := c.Data
 	sum := sha256.Sum256(src)
 	if last := s.lastReload(); last.sum == sum && !last.at.IsZero() {
 		s.metrics.countReload(trigger, resultUnchanged)
@@ -44,11 +62,14 @@ func (s *Server) Reload(trigger string) error {
 	if err != nil {
 		return s.reloadFailed(trigger, sum, err)
 	}
-	old := s.state.Load()
-	st := s.install(table, sum, old.generation+1)
+	generation := uint64(1)
+	if old := s.state.Load(); old != nil {
+		generation = old.generation + 1
+	}
+	st := s.install(table, sum, generation)
 	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
 	s.metrics.countReload(trigger, resultSuccess)
-	s.log.Info("rules reloaded", "trigger", trigger, "file", s.cfg.RulesFile,
+	s.log.Info("rules loaded", "trigger", trigger, "file", s.cfg.RulesFile,
 		"generation", st.generation, "rules", len(table.Rules()), "sha256", fmt.Sprintf("%x", sum))
 	for _, w := range table.Warnings() {
 		s.log.Warn("rules warning", "file", s.cfg.RulesFile, "problem", w.Error())
@@ -56,10 +77,14 @@ func (s *Server) Reload(trigger string) error {
 	return nil
 }
 
-// reloadFailed records a failed reload; the current table stays.
-func (s *Server) reloadFailed(trigger string, sum [sha256.Size]byte, err error) error {
-	s.outcome.Store(&reloadOutcome{sum: sum, err: err, at: time.Now()})
+// reloadFailed records a failed reload; the current table stays. At start
+// there is none: New returns the error for main to print as check does.
+func (s *Server) reloadFailed(trigger Trigger, sum [sha256.Size]byte, err error) error {
 	s.metrics.countReload(trigger, resultFailure)
+	if trigger == TriggerStart {
+		return err
+	}
+	s.outcome.Store(&reloadOutcome{sum: sum, err: err, at: time.Now()})
 	s.log.Error("rules reload failed; the previous table keeps serving",
 		"trigger", trigger, "file", s.cfg.RulesFile, "error", errorText(err))
 	return err

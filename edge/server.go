@@ -2,23 +2,19 @@ package edge
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
-	"corsedge/rules"
+	"corsedge/internal/safefile"
 )
 
 // Config is what a Server needs; zero values take the defaults noted.
@@ -28,7 +24,10 @@ type Config struct {
 	CacheSize int           // decision cache entries; DefaultCacheSize when 0
 	Poll      time.Duration // checksum poll of the rules file; 30 s when 0, none when negative
 	Debounce  time.Duration // quiet time after a file event before reloading; 100 ms when 0
-	Logger    *slog.Logger  // slog.Default() when nil
+	// MaxRulesSize is the largest rules file read, in bytes;
+	// safefile.DefaultLimit (64 MiB) when 0.
+	MaxRulesSize int64
+	Logger       *slog.Logger // slog.Default() when nil
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
@@ -43,7 +42,11 @@ type Server struct {
 	outcome atomic.Pointer[reloadOutcome]
 	metrics metrics
 
-	reloadMu sync.Mutex // one reload at a time
+	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
+	unguarded   atomic.Bool      // "read without a lease" was logged
+
+	reloadMu sync.Mutex // one reload decides at a time; never held while the file is read
+	decided  uint64     // Seq of the last read decided; guarded by reloadMu
 }
 
 // New loads the rules file and returns a server ready to Run. An invalid
@@ -62,17 +65,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	src, err := os.ReadFile(cfg.RulesFile)
-	if err != nil {
+	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
+	if err := s.load(TriggerStart); err != nil {
 		return nil, err
 	}
-	table, err := rules.Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(src)
-	st := s.install(table, sum, 1)
-	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
 	s.http = &fasthttp.Server{
 		Handler:               s.handle,
 		NoDefaultServerHeader: true,
@@ -89,21 +85,15 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Run serves public and, when admin is not nil, the admin endpoints on
-// admin, watches the rules file and answers SIGHUP, until ctx is done; then
+// admin, and watches the rules file, until ctx is done; then
 // it stops accepting, lets in-flight requests finish (at most
 // ShutdownTimeout) and returns.
 func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Notify before anything is served, so a SIGHUP can never find the
-	// process without a handler (its default action ends the process).
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	rw := s.newRulesWatch()
 	var wg sync.WaitGroup
-	wg.Go(func() { s.watch(ctx, rw) })
-	wg.Go(func() { s.onSIGHUP(ctx, hup) })
+	wg.Go(func() { rw.Run(ctx, s.rulesChanged) })
 	var adminSrv *http.Server
 	if admin != nil {
 		adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
@@ -132,18 +122,6 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 	}
 	wg.Wait()
 	return err
-}
-
-// onSIGHUP reloads the rules on each SIGHUP, the operator's classic nudge.
-func (s *Server) onSIGHUP(ctx context.Context, hup <-chan os.Signal) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			s.Reload(TriggerSIGHUP)
-		}
-	}
 }
 
 // fasthttpLogger sends fasthttp's own messages (connection errors) to slog.

@@ -1,0 +1,193 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Cause says why a Watcher thinks the files may have changed.
+type Cause uint8
+
+const (
+	// Event: fsnotify named one of the files (or ..data), dropped events,
+	// or a lost directory watch came back.
+	Event Cause = iota
+	// Poll: the poll tick, with no event; for filesystems where inotify is
+	// silent (NFS, some FUSE mounts) or a file reached through a symlink
+	// into an unwatched directory.
+	Poll
+)
+
+func (c Cause) String() string {
+	if c == Poll {
+		return "poll"
+	}
+	return "event"
+}
+
+// Defaults for Options' zero values.
+const (
+	DefaultQuiet = 100 * time.Millisecond
+	DefaultMax   = 500 * time.Millisecond
+	// RewatchEvery is how often a lost directory watch is re-added.
+	RewatchEvery = 250 * time.Millisecond
+	// configMapData is the symlink a Kubernetes ConfigMap volume swaps on
+	// update; no event names the files themselves then.
+	configMapData = "..data"
+)
+
+// Options tune a Watcher; zero values take the defaults.
+type Options struct {
+	Quiet  time.Duration // events stop this long before Changed runs; DefaultQuiet when 0
+	Max    time.Duration // never postpone Changed longer than this after a burst's first event; DefaultMax when 0
+	Poll   time.Duration // Changed(Poll) on every tick; none when 0 or negative
+	Logger *slog.Logger  // slog.Default() when nil
+}
+
+// Watcher watches a set of files through their directories.
+type Watcher struct {
+	opt  Options
+	w    *fsnotify.Watcher   // nil when inotify is unavailable: polling only
+	dirs map[string]*dirInfo // by absolute directory
+}
+
+type dirInfo struct {
+	names    []string // base names watched in this directory
+	watching bool     // the directory watch is in place
+}
+
+// New starts watching the directories of paths at once, so that no change
+// made after New returns goes unseen; Run then reports them.
+func New(paths []string, opt Options) *Watcher {
+	if opt.Quiet <= 0 {
+		opt.Quiet = DefaultQuiet
+	}
+	if opt.Max <= 0 {
+		opt.Max = DefaultMax
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	wt := &Watcher{opt: opt, dirs: map[string]*dirInfo{}}
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		dir, base := filepath.Dir(p), filepath.Base(p)
+		d := wt.dirs[dir]
+		if d == nil {
+			d = &dirInfo{}
+			wt.dirs[dir] = d
+		}
+		if !slices.Contains(d.names, base) {
+			d.names = append(d.names, base)
+		}
+	}
+	var err error
+	if wt.w, err = fsnotify.NewWatcher(); err != nil {
+		opt.Logger.Error("file watching unavailable; polling only", "error", err)
+		return wt
+	}
+	for dir, d := range wt.dirs {
+		d.watching = wt.w.Add(dir) == nil
+	}
+	return wt
+}
+
+// Run calls changed after file events (debounced), on every poll tick and
+// whenever a lost directory watch comes back, until ctx is done; then it
+// releases the watch. changed runs on its own goroutine, never on the event
+// loop, so the loop always drains fsnotify's unbuffered channels; the
+// caller serialises what changed does.
+func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
+	w := wt.w
+	var events <-chan fsnotify.Event // stay nil without a watcher: select skips them
+	var errs <-chan error
+	if w != nil {
+		defer w.Close()
+		events, errs = w.Events, w.Errors
+	}
+	var poll <-chan time.Time
+	if wt.opt.Poll > 0 {
+		t := time.NewTicker(wt.opt.Poll)
+		defer t.Stop()
+		poll = t.C
+	}
+	rewatch := time.NewTicker(RewatchEvery)
+	defer rewatch.Stop()
+	d := newDebouncer(wt.opt.Quiet, wt.opt.Max, func() { changed(Event) })
+	defer d.stop()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if wt.relevant(ev) {
+				d.event()
+			}
+		case err, ok := <-errs:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				d.event() // events were lost: the files may have changed
+				continue
+			}
+			wt.opt.Logger.Warn("file watch error", "error", err)
+		case <-rewatch.C:
+			if wt.rewatch() {
+				d.event()
+			}
+		case <-poll:
+			go changed(Poll)
+		}
+	}
+}
+
+// relevant reports whether ev may change one of the files, and notes a
+// watched directory that went away.
+func (wt *Watcher) relevant(ev fsnotify.Event) bool {
+	if d := wt.dirs[ev.Name]; d != nil && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		// The directory itself went away: its watch is gone (or follows
+		// the renamed directory); re-add it by path.
+		wt.w.Remove(ev.Name)
+		d.watching = false
+	}
+	d := wt.dirs[filepath.Dir(ev.Name)]
+	if d == nil {
+		return false
+	}
+	name := filepath.Base(ev.Name)
+	return name == configMapData || slices.Contains(d.names, name)
+}
+
+// rewatch re-adds lost directory watches and reports whether one came back.
+// inotify drops the watch of a deleted or unmounted directory, sometimes
+// with no event at all, so the watch list is checked too.
+func (wt *Watcher) rewatch() (back bool) {
+	if wt.w == nil {
+		return false
+	}
+	list := wt.w.WatchList()
+	for dir, d := range wt.dirs {
+		if d.watching && !slices.Contains(list, dir) {
+			d.watching = false
+		}
+		if !d.watching && wt.w.Add(dir) == nil {
+			d.watching = true
+			wt.opt.Logger.Info("watched directory is back; watching it again", "dir", dir)
+			back = true
+		}
+	}
+	return back
+}
