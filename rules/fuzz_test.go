@@ -139,7 +139,7 @@ func checkDecides(t *testing.T, table *rules.Table, r *rules.Rule, shadowed bool
 				t.Fatalf("%s is warned to never decide, but decides for %q on %q", r.Label(), origin, path)
 			}
 			d.WriteActual(nopSetter{}, []byte(origin))
-			if d.Preflight([]byte("GET"), nil, false) != rules.Accepted {
+			if d.Preflight([]byte("GET"), nil) != rules.Accepted {
 				t.Fatalf("%s: a GET preflight from %q is refused", r.Label(), origin)
 			}
 			d.WritePreflight(nopSetter{}, []byte(origin), false)

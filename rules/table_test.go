@@ -166,7 +166,7 @@ func TestConcurrentUse(t *testing.T) {
 			defer func() { done <- true }()
 			for _, c := range originCases {
 				d := table.Match([]byte(c.origin), []byte(c.path))
-				d.Preflight([]byte("GET"), []byte("content-type"), false)
+				d.Preflight([]byte("GET"), [][]byte{[]byte("content-type")})
 				d.WriteActual(nopSetter{}, []byte(c.origin))
 				table.Explain(rules.Request{Origin: c.origin, Path: c.path, Method: "GET"})
 			}

@@ -192,9 +192,19 @@ func (c *checker) checkPaths(at entry, paths []string) {
 	}
 }
 
-// isClean reports whether p survives path cleaning unchanged, allowing a
-// trailing slash and a trailing partial segment ("/js/v").
-func isClean(p string) bool { return CleanPath(p) == p }
+// isClean reports whether p, a decoded path starting with "/", has no empty,
+// "." or ".." segment, so that the server's cleaning (RFC 3986 §5.2.4, and
+// "//" collapsed) leaves it as written. A trailing slash and a trailing
+// partial segment ("/js/v") are clean. It only checks: requests are cleaned
+// by the server (edge.CleanPath), never here.
+func isClean(p string) bool {
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.Contains(p, "//")
+}
 
 // isFieldValue reports whether s can be sent as a header field value:
 // visible ASCII, spaces and tabs (RFC 9110 §5.5, without obs-text).
