@@ -52,7 +52,6 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-
 // TestSelectLongestPrefix compares Select with a plain scan over random
 // prefix sets, nested and not, to hold "the longest prefix wins" for any set.
 func TestSelectLongestPrefix(t *testing.T) {
