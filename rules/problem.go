@@ -88,8 +88,8 @@ func Problems(err error) []*Problem {
 
 // Describe renders err for people, one line per problem in file order, each
 // prefixed "file:" when file is not "" (the FILE:LINE:COL form editors jump
-// to). An error that holds no Problem, such as a read error, is one line of
-// its own text, prefixed "file: ".
+// to; "file: " for a problem without a position). An error that holds no
+// Problem, such as a read error, is one line of its own text, prefixed "file: ".
 func Describe(err error, file string) []string {
 	if err == nil {
 		return nil
@@ -103,9 +103,13 @@ func Describe(err error, file string) []string {
 	}
 	lines := make([]string, len(problems))
 	for i, p := range problems {
-		lines[i] = p.Error()
-		if file != "" {
-			lines[i] = file + ":" + lines[i]
+		switch {
+		case file == "":
+			lines[i] = p.Error()
+		case p.Line == 0: // "file: reason", not "file:reason", which reads as a position
+			lines[i] = file + ": " + p.Error()
+		default:
+			lines[i] = file + ":" + p.Error()
 		}
 	}
 	return lines

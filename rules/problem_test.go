@@ -31,6 +31,8 @@ func TestDescribe(t *testing.T) {
 				`5:20: rule #1 ("x") origins[1]: "https://A.com": host must be lowercase`,
 			},
 			first: `5:20: rule #1 ("x") origins[1]: "https://A.com": host must be lowercase`},
+		{desc: "a problem without a position: FILE: reason", err: errors.Join(&rules.Problem{Reason: "empty file"}), file: "r.toml",
+			want: []string{"r.toml: empty file"}, first: "empty file"},
 		{desc: "an error without problems is its own line", err: readErr, file: "r.toml",
 			want: []string{"r.toml: open r.toml: file does not exist"}},
 		{desc: "the same without a file name", err: readErr, want: []string{"open r.toml: file does not exist"}},
