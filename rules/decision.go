@@ -113,7 +113,7 @@ func (d Decision) Preflight(method []byte, headerLines [][]byte) Refusal {
 		return RefusedHeaderLines
 	}
 	for _, line := range headerLines {
-		if !d.rule.headers.Allows(line) {
+		if !d.rule.headerSet.Allows(line) {
 			return RefusedHeaders
 		}
 	}
@@ -154,8 +154,8 @@ func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork b
 	if len(r.allowHeaders) > 0 {
 		h.SetCanonical(keyAllowHeaders, r.allowHeaders)
 	}
-	h.SetCanonical(keyMaxAge, r.maxAge)
-	if privateNetwork && r.PrivateNetwork {
+	h.SetCanonical(keyMaxAge, r.maxAgeValue)
+	if privateNetwork && r.privateNetwork {
 		h.SetCanonical(keyAllowPrivateNetwork, valueTrue)
 	}
 }
@@ -169,10 +169,10 @@ func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
 		origin = valueAny
 	}
 	h.SetCanonical(keyAllowOrigin, origin)
-	if r.Credentials {
+	if r.credentials {
 		h.SetCanonical(keyAllowCredentials, valueTrue)
 	}
-	if r.Timing {
+	if r.timing {
 		h.SetCanonical(keyTimingAllowOrigin, origin)
 	}
 }
@@ -180,8 +180,8 @@ func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
 // corp returns the Cross-Origin-Resource-Policy for this response: the
 // deciding rule's, else the prefix's, so that it goes out whatever the origin.
 func (d Decision) corp() []byte {
-	if d.rule != nil && len(d.rule.corp) > 0 {
-		return d.rule.corp
+	if d.rule != nil && len(d.rule.corpValue) > 0 {
+		return d.rule.corpValue
 	}
 	return d.prefix.corp
 }

@@ -39,7 +39,7 @@ func ExampleParse() {
 		return
 	}
 	for _, r := range table.Rules() {
-		fmt.Println(r.Label(), r.Paths, r.Origins, r.Methods)
+		fmt.Println(r.Label(), r.Paths(), r.Origins(), r.Methods())
 	}
 	for _, w := range table.Warnings() {
 		fmt.Println(w)

@@ -72,7 +72,7 @@ func (e *Explanation) notes() []string {
 	if p == nil {
 		return []string{fmt.Sprintf("no rule lists a prefix of %q: no CORS headers", e.Path)}
 	}
-	notes := []string{fmt.Sprintf("longest matching prefix %q; candidates in file order: %s", p.Path, labels(p.Rules))}
+	notes := []string{fmt.Sprintf("longest matching prefix %q; candidates in file order: %s", p.path, labels(p.rules))}
 	r := d.Rule()
 	switch {
 	case r == nil && req.Origin == "":
@@ -92,11 +92,11 @@ func (e *Explanation) notes() []string {
 	case RefusedHeaderLines:
 		notes = append(notes, fmt.Sprintf("%d Access-Control-Request-Headers lines: more than %d are refused unread", len(req.Headers), MaxHeaderLines))
 	case Accepted:
-		if req.PrivateNetwork && !r.PrivateNetwork {
+		if req.PrivateNetwork && !r.privateNetwork {
 			notes = append(notes, "private network access asked: answered without Access-Control-Allow-Private-Network, since the rule does not set private_network = true (browsers no longer enforce it)")
 		}
 	}
-	if r != nil && req.Credentials && (!r.Credentials || r.anyOrigin) {
+	if r != nil && req.Credentials && (!r.credentials || r.anyOrigin) {
 		notes = append(notes, "a credentialed request fails in the browser: the rule does not set credentials = true")
 	}
 	if d.Vary() == "" && req.Method == "" {

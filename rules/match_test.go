@@ -39,13 +39,13 @@ func TestSelect(t *testing.T) {
 			clean := []byte(c.path)
 			got := ""
 			if p := table.Select(clean); p != nil {
-				got = p.Path
+				got = p.Path()
 			}
 			if got != c.prefix {
 				t.Errorf("Select(%q) = %q, want %q", c.path, got, c.prefix)
 			}
 			d := table.Match([]byte("https://example.com"), clean)
-			if (d.Prefix() == nil) != (c.prefix == "") || d.Prefix() != nil && d.Prefix().Path != c.prefix {
+			if (d.Prefix() == nil) != (c.prefix == "") || d.Prefix() != nil && d.Prefix().Path() != c.prefix {
 				t.Errorf("Match chose prefix %v, want %q", d.Prefix(), c.prefix)
 			}
 		})
@@ -91,7 +91,7 @@ func TestSelectLongestPrefix(t *testing.T) {
 			}
 			got := ""
 			if p := table.Select([]byte(path)); p != nil {
-				got = p.Path
+				got = p.Path()
 			}
 			if got != want {
 				t.Fatalf("round %d: prefixes %q: Select(%q) = %q, want %q", round, prefixes, path, got, want)
@@ -153,7 +153,7 @@ func TestMatchOrigin(t *testing.T) {
 			d := table.Match([]byte(c.origin), []byte(c.path))
 			got := ""
 			if r := d.Rule(); r != nil {
-				got = r.Name
+				got = r.Name()
 			}
 			if got != c.rule || d.Allowed() != (c.rule != "") {
 				t.Errorf("Match(%q, %q) decided by %q (Allowed %v), want %q", c.origin, c.path, got, d.Allowed(), c.rule)

@@ -65,10 +65,10 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 	at := entry{section: "rule", index: i, name: rc.name}
 	s := rc.settings.inherit(defaults)
 	r := &Rule{
-		Name: rc.name, Index: i, Paths: rc.paths,
-		Methods: s.methods, Headers: s.headers, Expose: s.expose,
-		MaxAge: *s.maxAge, Credentials: *s.credentials,
-		PrivateNetwork: *s.privateNetwork, Timing: *s.timing, CORP: *s.corp,
+		name: rc.name, index: i, paths: rc.paths,
+		methods: s.methods, headers: s.headers, expose: s.expose,
+		maxAge: *s.maxAge, credentials: *s.credentials,
+		privateNetwork: *s.privateNetwork, timing: *s.timing, corp: *s.corp,
 	}
 	switch {
 	case rc.paths == nil:
@@ -89,8 +89,8 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 			continue
 		}
 		r.patterns = append(r.patterns, p)
-		r.Origins = append(r.Origins, p.String())
-		c.checkOrigin(at, j, p, r.Credentials)
+		r.origins = append(r.origins, p.String())
+		c.checkOrigin(at, j, p, r.credentials)
 	}
 	c.checkSettings(at, rc.settings, s)
 	return r

@@ -505,8 +505,8 @@ func TestTruncatedSample(t *testing.T) {
 			t.Fatalf("cut at %d: %d rules, want %d (the [[rule]] headers in %q)", n, got, headers, cut)
 		}
 		for i, r := range table.Rules() {
-			if f := full.Rules()[i]; r.Name != f.Name || fmt.Sprint(r.Paths, r.Origins) != fmt.Sprint(f.Paths, f.Origins) {
-				t.Fatalf("cut at %d: rule %d is %s %v %v, want %s %v %v", n, i, r.Label(), r.Paths, r.Origins, f.Label(), f.Paths, f.Origins)
+			if f := full.Rules()[i]; r.Name() != f.Name() || fmt.Sprint(r.Paths(), r.Origins()) != fmt.Sprint(f.Paths(), f.Origins()) {
+				t.Fatalf("cut at %d: rule %d is %s %v %v, want %s %v %v", n, i, r.Label(), r.Paths(), r.Origins(), f.Label(), f.Paths(), f.Origins())
 			}
 		}
 	}
