@@ -1,5 +1,7 @@
 package rules
 
+import "corsedge/rules/internal/origin"
+
 // A Decision is what the table decides for one Origin and path prefix: the
 // rule that allows the origin, or none. It is a small value, safe to cache
 // and to share between goroutines: it holds no request bytes.
@@ -59,6 +61,11 @@ const (
 	RefusedHeaders             // a name in Access-Control-Request-Headers is not allowed
 	RefusedHeaderLines         // more than MaxHeaderLines Access-Control-Request-Headers lines
 )
+
+// MaxOriginLen is the longest Origin a pattern other than "*" can match:
+// longer ones are decided without a lookup, as if only "*" were listed, so
+// a cache of decisions by origin need not keep them.
+const MaxOriginLen = origin.MaxLen
 
 // MaxHeaderLines is the most Access-Control-Request-Headers field lines a
 // preflight may send. Browsers send one; more is a hand-made request, and

@@ -345,3 +345,24 @@ func TestVary(t *testing.T) {
 		t.Errorf("first candidate lists * and an exact origin: Vary() = %q, want \"\"", got)
 	}
 }
+
+// TestMaxOriginLen holds what edge relies on to skip caching long origins:
+// an Origin longer than MaxOriginLen is decided as if only "*" were listed.
+func TestMaxOriginLen(t *testing.T) {
+	table := mustParse(t, []byte("version = 1\n[[rule]]\nname = \"exact\"\npaths = [\"/a/\"]\norigins = [\"https://*.example.com\"]\n"+
+		"[[rule]]\nname = \"any\"\npaths = [\"/a/\"]\norigins = [\"*\"]\n"))
+	for _, c := range []struct {
+		desc, origin, rule string
+	}{
+		{"a short origin: the wildcard", "https://a.example.com", "exact"},
+		{"MaxOriginLen+1 bytes: only *", "https://" + strings.Repeat("a", rules.MaxOriginLen-len("https://.example.com")+1) + ".example.com", "any"},
+	} {
+		got := ""
+		if r := table.Match([]byte(c.origin), []byte("/a/x")).Rule(); r != nil {
+			got = r.Name()
+		}
+		if got != c.rule {
+			t.Errorf("%s (%d bytes): decided by %q, want %q", c.desc, len(c.origin), got, c.rule)
+		}
+	}
+}
