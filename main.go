@@ -71,7 +71,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	table, err := loadRules(file, *maxSize)
 	if table != nil {
 		for _, w := range table.Warnings() {
-			fmt.Fprintln(stdout, located(file, w))
+			fmt.Fprintln(stdout, rules.Describe(w, file)[0])
 		}
 		fmt.Fprintf(stdout, "%s: ok: %d rules\n", file, len(table.Rules()))
 		return 0
@@ -96,16 +96,18 @@ func maxRulesSizeFlag(fs *flag.FlagSet) *int64 {
 	return fs.Int64("max-rules-size", safefile.DefaultLimit, "largest rules file read, in bytes")
 }
 
-// printLoadError prints each problem of a failed load on its own line.
+// printLoadError prints each problem of a failed load on its own line, then
+// how many errors and warnings there are.
 func printLoadError(w io.Writer, file string, err error) {
+	for _, line := range rules.Describe(err, file) {
+		fmt.Fprintln(w, line)
+	}
 	problems := rules.Problems(err)
 	if len(problems) == 0 {
-		fmt.Fprintf(w, "%s: %v\n", file, err)
 		return
 	}
 	errs := 0
 	for _, p := range problems {
-		fmt.Fprintln(w, located(file, p))
 		if !p.Warning {
 			errs++
 		}
@@ -113,17 +115,13 @@ func printLoadError(w io.Writer, file string, err error) {
 	fmt.Fprintf(w, "%s: %d errors, %d warnings\n", file, errs, len(problems)-errs)
 }
 
-// located prefixes a problem with its file, the form editors jump to.
-func located(file string, p *rules.Problem) string {
-	return file + ":" + p.Error()
-}
-
 func explain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("rules", "rules.toml", "rules file")
 	method := fs.String("method", "", "explain a preflight asking for this method")
-	headers := fs.String("headers", "", "Access-Control-Request-Headers of the preflight, comma-separated")
+	var headers fieldLines
+	fs.Var(&headers, "headers", "an Access-Control-Request-Headers line of the preflight, comma-separated names; repeat for more lines")
 	credentials := fs.Bool("credentials", false, "the request carries credentials (cookies)")
 	pna := fs.Bool("private-network", false, "the preflight asks for private network access")
 	if err := fs.Parse(args); err != nil {
@@ -138,12 +136,12 @@ func explain(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, *file, err)
 		return 1
 	}
-	if *headers != "" && *method == "" {
+	if len(headers) > 0 && *method == "" {
 		fmt.Fprint(stderr, "explain: -headers needs -method (headers are asked for by a preflight)\n")
 		return 2
 	}
 	e := table.Explain(rules.Request{
-		Origin: fs.Arg(0), Path: fs.Arg(1), Method: *method, Headers: *headers,
+		Origin: fs.Arg(0), Path: edge.CleanPath(fs.Arg(1)), Method: *method, Headers: headers,
 		Credentials: *credentials, PrivateNetwork: *pna,
 	})
 	if _, err := e.WriteTo(stdout); err != nil {
@@ -151,6 +149,12 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// fieldLines collects a repeatable flag, one header field line per use.
+type fieldLines []string
+
+func (f *fieldLines) String() string     { return strings.Join(*f, "; ") }
+func (f *fieldLines) Set(s string) error { *f = append(*f, s); return nil }
 
 // serve runs the server until SIGINT or SIGTERM.
 func serve(args []string, stdout, stderr io.Writer) int {

@@ -1,17 +1,21 @@
 package edge
 
-import "github.com/valyala/fasthttp"
+import (
+	"github.com/valyala/fasthttp"
+
+	"corsedge/rules"
+)
 
 // corsRequest is what a request's header says about CORS, collected in one
 // pass over the header lines. Its slices point into the request and are
 // valid only until the handler returns.
 type corsRequest struct {
-	origin      []byte // nil without Origin; invalidOrigin with several
-	method      []byte // Access-Control-Request-Method
-	hasMethod   bool   // the header is present, even empty
-	headers     [maxACRHLines][]byte
-	headerLines int  // Access-Control-Request-Headers lines; > maxACRHLines when over the cap
-	privateNet  bool // Access-Control-Request-Private-Network: true
+	origin      []byte                           // nil without Origin; invalidOrigin with several
+	method      []byte                           // Access-Control-Request-Method
+	hasMethod   bool                             // the header is present, even empty
+	headers     [rules.MaxHeaderLines + 1][]byte // one more than allowed, so rules sees the overflow
+	headerLines int                              // Access-Control-Request-Headers lines kept in headers
+	privateNet  bool                             // Access-Control-Request-Private-Network: true
 }
 
 // readCORSRequest collects the CORS request headers. One walk over the
@@ -31,10 +35,10 @@ func readCORSRequest(h *fasthttp.RequestHeader, r *corsRequest) {
 		case "Access-Control-Request-Method":
 			r.method, r.hasMethod = v, true
 		case "Access-Control-Request-Headers":
-			if r.headerLines < maxACRHLines {
+			if r.headerLines < len(r.headers) {
 				r.headers[r.headerLines] = v
+				r.headerLines++
 			}
-			r.headerLines++
 		case "Access-Control-Request-Private-Network":
 			r.privateNet = string(v) == "true"
 		}

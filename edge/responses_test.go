@@ -3,6 +3,7 @@ package edge_test
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"testing"
 )
 
@@ -142,9 +143,23 @@ var responseCases = []struct {
 		wantStatus: 403, wantHeaders: map[string]string{"Vary": preflightVary},
 	},
 	{
-		desc: "preflight refused: private network not allowed by the rule", method: "OPTIONS", target: "/js/app.js",
+		desc: "preflight asking for private network access from a rule without it: answered, no ACAPN", method: "OPTIONS", target: "/js/app.js",
 		headers:    []string{"Origin: https://other.example", "Access-Control-Request-Method: GET", "Access-Control-Request-Private-Network: true"},
+		wantStatus: 204, wantHeaders: map[string]string{
+			"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "7200", "Vary": preflightVary,
+		},
+	},
+	{
+		desc: "preflight refused: one Access-Control-Request-Headers line more than rules.MaxHeaderLines", method: "OPTIONS", target: "/js/app.js",
+		headers: append([]string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET"},
+			slices.Repeat([]string{"Access-Control-Request-Headers: content-type"}, 9)...),
 		wantStatus: 403, wantHeaders: map[string]string{"Vary": preflightVary},
+	},
+	{
+		desc: "preflight: rules.MaxHeaderLines Access-Control-Request-Headers lines", method: "OPTIONS", target: "/js/app.js",
+		headers: append([]string{"Origin: https://app.example.com", "Access-Control-Request-Method: GET"},
+			slices.Repeat([]string{"Access-Control-Request-Headers: content-type"}, 8)...),
+		wantStatus: 204, wantHeaders: partnerPreflight,
 	},
 	{
 		desc: "preflight refused: no rule covers the path", method: "OPTIONS", target: "/other/x.txt",

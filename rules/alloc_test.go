@@ -3,6 +3,8 @@ package rules_test
 import (
 	"strings"
 	"testing"
+
+	"corsedge/rules"
 )
 
 // hostileACRH is an Access-Control-Request-Headers value of 10,000 commas
@@ -34,16 +36,18 @@ func TestZeroAllocs(t *testing.T) {
 	d := table.Match([]byte("https://app.example.com"), []byte("/js/v2/app.js"))
 	star := table.Match([]byte("https://app.example.com"), []byte("/api/x"))
 	origin := []byte("https://app.example.com")
-	acrh := []byte("Content-Type, x-request-id")
+	acrh := [][]byte{[]byte("Content-Type, x-request-id")}
+	twoLines := [][]byte{[]byte("content-type"), []byte("X-Request-ID")}
+	hostile := [][]byte{hostileACRH}
+	tooMany := make([][]byte, rules.MaxHeaderLines+1)
 	calls = append(calls,
-		call{"Preflight: accepted", func() { d.Preflight([]byte("POST"), acrh, false) }},
-		call{"Preflight: refused method", func() { d.Preflight([]byte("PATCH"), acrh, false) }},
-		call{"Preflight: hostile ACRH", func() { star.Preflight([]byte("GET"), hostileACRH, false) }},
-		call{"AllowsHeaders: normal", func() { d.AllowsHeaders(acrh) }},
-		call{"AllowsHeaders: headers *", func() { star.AllowsHeaders(acrh) }},
-		call{"AllowsHeaders: hostile", func() { d.AllowsHeaders(hostileACRH) }},
-		call{"AllowsHeaders: hostile on headers *", func() { star.AllowsHeaders(hostileACRH) }},
-		call{"AllowsMethod", func() { d.AllowsMethod([]byte("PUT")) }},
+		call{"Preflight: accepted", func() { d.Preflight([]byte("POST"), acrh) }},
+		call{"Preflight: two lines", func() { d.Preflight([]byte("POST"), twoLines) }},
+		call{"Preflight: headers *", func() { star.Preflight([]byte("GET"), acrh) }},
+		call{"Preflight: refused method", func() { d.Preflight([]byte("PATCH"), acrh) }},
+		call{"Preflight: too many lines", func() { d.Preflight([]byte("GET"), tooMany) }},
+		call{"Preflight: hostile ACRH", func() { d.Preflight([]byte("GET"), hostile) }},
+		call{"Preflight: hostile ACRH on headers *", func() { star.Preflight([]byte("GET"), hostile) }},
 		call{"Vary", func() { _ = d.Vary() }},
 		call{"WriteActual", func() { d.WriteActual(nopSetter{}, origin) }},
 		call{"WritePreflight", func() { d.WritePreflight(nopSetter{}, origin, false) }},

@@ -1,5 +1,7 @@
 package rules
 
+import "corsedge/rules/internal/origin"
+
 // A Decision is what the table decides for one Origin and path prefix: the
 // rule that allows the origin, or none. It is a small value, safe to cache
 // and to share between goroutines: it holds no request bytes.
@@ -52,21 +54,31 @@ var (
 type Refusal uint8
 
 const (
-	Accepted              Refusal = iota
-	RefusedPath                   // no rule covers the path
-	RefusedOrigin                 // no candidate rule lists the origin
-	RefusedMethod                 // Access-Control-Request-Method is not allowed
-	RefusedHeaders                // a name in Access-Control-Request-Headers is not allowed
-	RefusedPrivateNetwork         // private network access asked, rule has private_network = false
+	Accepted           Refusal = iota
+	RefusedPath                // no rule covers the path
+	RefusedOrigin              // no candidate rule lists the origin
+	RefusedMethod              // Access-Control-Request-Method is not allowed
+	RefusedHeaders             // a name in Access-Control-Request-Headers is not allowed
+	RefusedHeaderLines         // more than MaxHeaderLines Access-Control-Request-Headers lines
 )
 
+// MaxOriginLen is the longest Origin a pattern other than "*" can match:
+// longer ones are decided without a lookup, as if only "*" were listed, so
+// a cache of decisions by origin need not keep them.
+const MaxOriginLen = origin.MaxLen
+
+// MaxHeaderLines is the most Access-Control-Request-Headers field lines a
+// preflight may send. Browsers send one; more is a hand-made request, and
+// refusing it bounds the work per preflight whatever the header block holds.
+const MaxHeaderLines = 8
+
 var refusalText = [...]string{
-	Accepted:              "accepted",
-	RefusedPath:           "no rule covers this path",
-	RefusedOrigin:         "origin not allowed",
-	RefusedMethod:         "method not allowed",
-	RefusedHeaders:        "request header not allowed",
-	RefusedPrivateNetwork: "private network access not allowed",
+	Accepted:           "accepted",
+	RefusedPath:        "no rule covers this path",
+	RefusedOrigin:      "origin not allowed",
+	RefusedMethod:      "method not allowed",
+	RefusedHeaders:     "request header not allowed",
+	RefusedHeaderLines: "too many Access-Control-Request-Headers lines",
 }
 
 func (r Refusal) String() string { return refusalText[r] }
@@ -90,22 +102,13 @@ func (d Decision) Vary() string {
 	return ""
 }
 
-// AllowsMethod reports whether the Access-Control-Request-Method m is allowed.
-func (d Decision) AllowsMethod(m []byte) bool {
-	return d.rule != nil && d.rule.allowsMethod(m)
-}
-
-// AllowsHeaders reports whether every name in one Access-Control-Request-Headers
-// field value is allowed; call it once per field line. Long or hostile lists
-// are refused after a bounded scan.
-func (d Decision) AllowsHeaders(list []byte) bool {
-	return d.rule != nil && d.rule.headers.Allows(list)
-}
-
-// Preflight checks a preflight's Access-Control-Request-Method, one
-// Access-Control-Request-Headers value and whether it asks for private
-// network access. It does not allocate.
-func (d Decision) Preflight(method, headers []byte, privateNetwork bool) Refusal {
+// Preflight checks a preflight's Access-Control-Request-Method and every
+// Access-Control-Request-Headers field line, combined as RFC 9110 §5.3 says;
+// more than MaxHeaderLines lines are refused unread, and each line's list is
+// refused after a bounded scan. Private network access never refuses: Chrome
+// replaced those preflights with a permission prompt, so WritePreflight just
+// omits the answer to them. Preflight does not allocate.
+func (d Decision) Preflight(method []byte, headerLines [][]byte) Refusal {
 	switch {
 	case d.prefix == nil:
 		return RefusedPath
@@ -113,10 +116,13 @@ func (d Decision) Preflight(method, headers []byte, privateNetwork bool) Refusal
 		return RefusedOrigin
 	case !d.rule.allowsMethod(method):
 		return RefusedMethod
-	case !d.rule.headers.Allows(headers):
-		return RefusedHeaders
-	case privateNetwork && !d.rule.PrivateNetwork:
-		return RefusedPrivateNetwork
+	case len(headerLines) > MaxHeaderLines:
+		return RefusedHeaderLines
+	}
+	for _, line := range headerLines {
+		if !d.rule.headerSet.Allows(line) {
+			return RefusedHeaders
+		}
 	}
 	return Accepted
 }
@@ -142,7 +148,9 @@ func (d Decision) WriteActual(h HeaderSetter, origin []byte) {
 }
 
 // WritePreflight sets the headers of an accepted preflight (see Preflight);
-// privateNetwork says whether the preflight asked for private network access.
+// privateNetwork says whether it sent Access-Control-Request-Private-Network:
+// true, answered only where the rule sets private_network (a legacy of
+// Chrome's Private Network Access, which no browser enforces).
 func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork bool) {
 	r := d.rule
 	if r == nil {
@@ -153,8 +161,8 @@ func (d Decision) WritePreflight(h HeaderSetter, origin []byte, privateNetwork b
 	if len(r.allowHeaders) > 0 {
 		h.SetCanonical(keyAllowHeaders, r.allowHeaders)
 	}
-	h.SetCanonical(keyMaxAge, r.maxAge)
-	if privateNetwork {
+	h.SetCanonical(keyMaxAge, r.maxAgeValue)
+	if privateNetwork && r.privateNetwork {
 		h.SetCanonical(keyAllowPrivateNetwork, valueTrue)
 	}
 }
@@ -168,10 +176,10 @@ func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
 		origin = valueAny
 	}
 	h.SetCanonical(keyAllowOrigin, origin)
-	if r.Credentials {
+	if r.credentials {
 		h.SetCanonical(keyAllowCredentials, valueTrue)
 	}
-	if r.Timing {
+	if r.timing {
 		h.SetCanonical(keyTimingAllowOrigin, origin)
 	}
 }
@@ -179,8 +187,8 @@ func (d Decision) writeAllowOrigin(h HeaderSetter, origin []byte) {
 // corp returns the Cross-Origin-Resource-Policy for this response: the
 // deciding rule's, else the prefix's, so that it goes out whatever the origin.
 func (d Decision) corp() []byte {
-	if d.rule != nil && len(d.rule.corp) > 0 {
-		return d.rule.corp
+	if d.rule != nil && len(d.rule.corpValue) > 0 {
+		return d.rule.corpValue
 	}
 	return d.prefix.corp
 }

@@ -12,6 +12,12 @@ import (
 	"corsedge/rules/internal/tomlpos"
 )
 
+// MaxNesting bounds how deeply a rules file may nest tables and arrays,
+// counted as tomlpos.TooDeep does. A rules file needs three levels; the TOML
+// decoder's work grows with the square of the depth, so the bound is checked
+// before decoding.
+const MaxNesting = 32
+
 // checker collects every problem found while decoding and validating one
 // file, each placed at the line and column of the key or element at fault.
 type checker struct {
@@ -83,12 +89,19 @@ func (c *checker) warnf(at entry, key string, elem int, value, format string, ar
 }
 
 // decode parses src and checks the type of every key, reporting unknown keys
-// and type mismatches with their positions. A syntax error ends decoding: it
-// is the only problem reported, since nothing after it can be trusted.
+// and type mismatches with their positions. A syntax error, or nesting deeper
+// than MaxNesting, ends decoding: it is the only problem reported, since
+// nothing after it can be trusted.
 func (c *checker) decode(src []byte) *config {
 	top := entry{}
 	if len(bytes.TrimSpace(src)) == 0 {
 		c.errorf(top, "", -1, "", "empty file: a rules file starts with version = 1")
+		return nil
+	}
+	if at, deep := tomlpos.TooDeep(src, MaxNesting); deep {
+		c.problems = append(c.problems, &Problem{Line: at.Line, Col: at.Col, Reason: fmt.Sprintf(
+			"nests deeper than %d tables and arrays (table header segments, dotted keys, inline tables and arrays all count; a rules file needs 3)",
+			MaxNesting)})
 		return nil
 	}
 	var raw map[string]any

@@ -39,7 +39,7 @@ func ExampleParse() {
 		return
 	}
 	for _, r := range table.Rules() {
-		fmt.Println(r.Label(), r.Paths, r.Origins, r.Methods)
+		fmt.Println(r.Label(), r.Paths(), r.Origins(), r.Methods())
 	}
 	for _, w := range table.Warnings() {
 		fmt.Println(w)
@@ -52,7 +52,7 @@ func ExampleParse() {
 
 func ExampleTable_Match() {
 	table, _ := rules.Parse([]byte(exampleRules))
-	path := []byte(rules.CleanPath("/api/../api/orders?page=2"))
+	path := []byte("/api/orders") // cleaned, as the server cleans request paths
 	for _, origin := range []string{"https://app.example.com", "https://evil.example", ""} {
 		d := table.Match([]byte(origin), path)
 		fmt.Printf("Origin %q on %s: allowed %v, Vary %q\n", origin, path, d.Allowed(), d.Vary())
@@ -78,25 +78,28 @@ func ExampleDecision_Preflight() {
 	origin := []byte("https://shop.partner.example")
 	d := table.Match(origin, []byte("/api/orders"))
 	for _, req := range []struct {
-		method, headers string
-		privateNetwork  bool
+		method  string
+		headers []string // one Access-Control-Request-Headers field line each
 	}{
-		{"POST", "content-type", false},
-		{"DELETE", "", false},
-		{"POST", "authorization", false},
-		{"GET", "", true},
+		{"POST", []string{"content-type"}},
+		{"DELETE", nil},
+		{"POST", []string{"authorization"}},
+		{"POST", []string{"content-type", "Content-Type"}},
 	} {
-		fmt.Printf("%s %q private network %v: %v\n", req.method, req.headers, req.privateNetwork,
-			d.Preflight([]byte(req.method), []byte(req.headers), req.privateNetwork))
+		lines := make([][]byte, len(req.headers))
+		for i, l := range req.headers {
+			lines[i] = []byte(l)
+		}
+		fmt.Printf("%s %q: %v\n", req.method, req.headers, d.Preflight([]byte(req.method), lines))
 	}
 	fmt.Println("an accepted preflight gets:")
 	d.WritePreflight(printHeaders{}, origin, false)
 	fmt.Printf("  Vary: %s\n", rules.PreflightVary)
 	// Output:
-	// POST "content-type" private network false: accepted
-	// DELETE "" private network false: method not allowed
-	// POST "authorization" private network false: request header not allowed
-	// GET "" private network true: private network access not allowed
+	// POST ["content-type"]: accepted
+	// DELETE []: method not allowed
+	// POST ["authorization"]: request header not allowed
+	// POST ["content-type" "Content-Type"]: accepted
 	// an accepted preflight gets:
 	//   Access-Control-Allow-Origin: https://shop.partner.example
 	//   Access-Control-Allow-Credentials: true
@@ -140,15 +143,4 @@ func ExampleTable_Explain() {
 	// status: 403 Forbidden (method not allowed)
 	// headers:
 	//   Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers
-}
-
-func ExampleCleanPath() {
-	for _, p := range []string{"/fonts/a.woff2?v=3", "/js//v2/../app.js", "/css%2Fsite.css", "/img/%2e%2e/fonts/"} {
-		fmt.Println(rules.CleanPath(p))
-	}
-	// Output:
-	// /fonts/a.woff2
-	// /js/app.js
-	// /css/site.css
-	// /fonts/
 }

@@ -3,8 +3,6 @@ package rules
 import (
 	"fmt"
 	"io"
-	"net/url"
-	"path"
 	"strings"
 
 	"corsedge/rules/internal/origin"
@@ -13,19 +11,19 @@ import (
 // A Request is what Explain is asked about: a preflight when Method is set,
 // else an actual GET.
 type Request struct {
-	Origin         string // "" for a request without Origin
-	Path           string // as sent: percent-encoded, maybe with a query
-	Method         string // Access-Control-Request-Method; "" for an actual request
-	Headers        string // Access-Control-Request-Headers
-	Credentials    bool   // the browser sends cookies or other credentials
-	PrivateNetwork bool   // Access-Control-Request-Private-Network: true
+	Origin         string   // "" for a request without Origin
+	Path           string   // cleaned as the server cleans it (edge.CleanPath): decoded, no query
+	Method         string   // Access-Control-Request-Method; "" for an actual request
+	Headers        []string // Access-Control-Request-Headers, one field line each
+	Credentials    bool     // the browser sends cookies or other credentials
+	PrivateNetwork bool     // Access-Control-Request-Private-Network: true
 }
 
 // An Explanation says which rule decides a request, why, and which CORS
 // headers a browser would get.
 type Explanation struct {
 	Request  Request
-	Path     string // the cleaned path that is matched
+	Path     string // the path that is matched, Request.Path
 	Decision Decision
 	Refusal  Refusal // preflights only
 	Status   string
@@ -33,16 +31,21 @@ type Explanation struct {
 	Notes    []string
 }
 
-// Explain decides req the way the server does and records why.
+// Explain decides req the way the server does and records why. req.Path
+// must already be cleaned the server's way; Explain matches it as given.
 func (t *Table) Explain(req Request) *Explanation {
-	e := &Explanation{Request: req, Path: CleanPath(req.Path)}
+	e := &Explanation{Request: req, Path: req.Path}
 	p := t.Select([]byte(e.Path))
 	if p != nil {
 		e.Decision = p.Decide([]byte(req.Origin))
 	}
 	var h headerRecorder
 	if req.Method != "" {
-		e.Refusal = e.Decision.Preflight([]byte(req.Method), []byte(req.Headers), req.PrivateNetwork)
+		lines := make([][]byte, len(req.Headers))
+		for i, l := range req.Headers {
+			lines[i] = []byte(l)
+		}
+		e.Refusal = e.Decision.Preflight([]byte(req.Method), lines)
 		if e.Refusal == Accepted {
 			e.Status = "204 No Content"
 			e.Decision.WritePreflight(&h, []byte(req.Origin), req.PrivateNetwork)
@@ -69,7 +72,7 @@ func (e *Explanation) notes() []string {
 	if p == nil {
 		return []string{fmt.Sprintf("no rule lists a prefix of %q: no CORS headers", e.Path)}
 	}
-	notes := []string{fmt.Sprintf("longest matching prefix %q; candidates in file order: %s", p.Path, labels(p.Rules))}
+	notes := []string{fmt.Sprintf("longest matching prefix %q; candidates in file order: %s", p.path, labels(p.rules))}
 	r := d.Rule()
 	switch {
 	case r == nil && req.Origin == "":
@@ -85,11 +88,15 @@ func (e *Explanation) notes() []string {
 	case RefusedMethod:
 		notes = append(notes, fmt.Sprintf("method %q is not in %s", req.Method, r.allowMethods))
 	case RefusedHeaders:
-		notes = append(notes, fmt.Sprintf("request headers %q are not all in %q (authorization only when listed)", req.Headers, r.allowHeaders))
-	case RefusedPrivateNetwork:
-		notes = append(notes, "the rule does not set private_network = true")
+		notes = append(notes, fmt.Sprintf("request headers %q are not all in %q (authorization only when listed)", strings.Join(req.Headers, ", "), r.allowHeaders))
+	case RefusedHeaderLines:
+		notes = append(notes, fmt.Sprintf("%d Access-Control-Request-Headers lines: more than %d are refused unread", len(req.Headers), MaxHeaderLines))
+	case Accepted:
+		if req.PrivateNetwork && !r.privateNetwork {
+			notes = append(notes, "private network access asked: answered without Access-Control-Allow-Private-Network, since the rule does not set private_network = true (browsers no longer enforce it)")
+		}
 	}
-	if r != nil && req.Credentials && (!r.Credentials || r.anyOrigin) {
+	if r != nil && req.Credentials && (!r.credentials || r.anyOrigin) {
 		notes = append(notes, "a credentialed request fails in the browser: the rule does not set credentials = true")
 	}
 	if d.Vary() == "" && req.Method == "" {
@@ -124,8 +131,8 @@ func (e *Explanation) WriteTo(w io.Writer) (int64, error) {
 	kind := "actual GET"
 	if e.Request.Method != "" {
 		kind = "preflight for " + e.Request.Method
-		if e.Request.Headers != "" {
-			kind += " with headers " + e.Request.Headers
+		if len(e.Request.Headers) > 0 {
+			kind += " with headers " + strings.Join(e.Request.Headers, ", ")
 		}
 	}
 	origin := e.Request.Origin
@@ -147,23 +154,6 @@ func (e *Explanation) WriteTo(w io.Writer) (int64, error) {
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
-}
-
-// CleanPath percent-decodes a request path, drops its query, and removes
-// dot segments and repeated slashes, keeping a trailing slash: the form that
-// prefixes are matched against.
-func CleanPath(p string) string {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		p = p[:i]
-	}
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
-	}
-	cleaned := path.Clean("/" + p)
-	if strings.HasSuffix(p, "/") && cleaned != "/" {
-		cleaned += "/"
-	}
-	return cleaned
 }
 
 // headerRecorder keeps the headers a Decision writes, in order.

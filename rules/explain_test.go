@@ -19,8 +19,8 @@ func TestExplain(t *testing.T) {
 		headers []string // in the order written
 		notes   []string // each a part of one note, in order
 	}{
-		{desc: "actual request from a credentialed partner, query ignored",
-			req:    rules.Request{Origin: "https://app.example.com", Path: "/js/app.js?v=1"},
+		{desc: "actual request from a credentialed partner",
+			req:    rules.Request{Origin: "https://app.example.com", Path: "/js/app.js"},
 			path:   "/js/app.js",
 			status: "the asset's own",
 			headers: []string{
@@ -59,12 +59,12 @@ func TestExplain(t *testing.T) {
 			headers: []string{"Cross-Origin-Resource-Policy: cross-origin", "Access-Control-Allow-Origin: *", "Timing-Allow-Origin: *"},
 			notes:   []string{"longest matching prefix", "decides", "a credentialed request fails in the browser", "no Vary: Origin needed"}},
 		{desc: "no prefix",
-			req:    rules.Request{Origin: "https://a.test", Path: "/img/%2e%2e/x.png"},
+			req:    rules.Request{Origin: "https://a.test", Path: "/x.png"},
 			path:   "/x.png",
 			status: "the asset's own",
 			notes:  []string{`no rule lists a prefix of "/x.png": no CORS headers`}},
 		{desc: "preflight accepted",
-			req:    rules.Request{Origin: "http://localhost:5173", Path: "/js/app.js", Method: "POST", Headers: "content-type"},
+			req:    rules.Request{Origin: "http://localhost:5173", Path: "/js/app.js", Method: "POST", Headers: []string{"content-type"}},
 			path:   "/js/app.js",
 			status: "204 No Content",
 			headers: []string{
@@ -84,19 +84,39 @@ func TestExplain(t *testing.T) {
 			headers: []string{"Vary: " + rules.PreflightVary},
 			notes:   []string{"longest matching prefix", "decides", `method "PUT" is not in GET, HEAD, POST`}},
 		{desc: "preflight refused: headers",
-			req:     rules.Request{Origin: "https://app.example.com", Path: "/js/app.js", Method: "GET", Headers: "authorization"},
+			req:     rules.Request{Origin: "https://app.example.com", Path: "/js/app.js", Method: "GET", Headers: []string{"authorization"}},
 			path:    "/js/app.js",
 			refusal: rules.RefusedHeaders,
 			status:  "403 Forbidden (request header not allowed)",
 			headers: []string{"Vary: " + rules.PreflightVary},
 			notes:   []string{"longest matching prefix", "decides", `request headers "authorization" are not all in "content-type, x-request-id"`}},
-		{desc: "preflight refused: private network",
-			req:     rules.Request{Origin: "https://a.test", Path: "/fonts/a.woff2", Method: "GET", PrivateNetwork: true},
-			path:    "/fonts/a.woff2",
-			refusal: rules.RefusedPrivateNetwork,
-			status:  "403 Forbidden (private network access not allowed)",
+		{desc: "preflight asking for private network access from a rule without it: accepted, no ACAPN",
+			req:    rules.Request{Origin: "https://a.test", Path: "/fonts/a.woff2", Method: "GET", PrivateNetwork: true},
+			path:   "/fonts/a.woff2",
+			status: "204 No Content",
+			headers: []string{
+				"Access-Control-Allow-Origin: *",
+				"Timing-Allow-Origin: *",
+				"Access-Control-Allow-Methods: GET, HEAD",
+				"Access-Control-Max-Age: 7200",
+				"Vary: " + rules.PreflightVary,
+			},
+			notes: []string{"longest matching prefix", "decides", "without Access-Control-Allow-Private-Network"}},
+		{desc: "preflight with two header lines, the second refused",
+			req:     rules.Request{Origin: "https://app.example.com", Path: "/js/app.js", Method: "GET", Headers: []string{"content-type", "x-other"}},
+			path:    "/js/app.js",
+			refusal: rules.RefusedHeaders,
+			status:  "403 Forbidden (request header not allowed)",
 			headers: []string{"Vary: " + rules.PreflightVary},
-			notes:   []string{"longest matching prefix", "decides", "private_network = true"}},
+			notes:   []string{"longest matching prefix", "decides", `request headers "content-type, x-other" are not all in`}},
+		{desc: "preflight with more than MaxHeaderLines header lines",
+			req: rules.Request{Origin: "https://app.example.com", Path: "/js/app.js", Method: "GET",
+				Headers: []string{"content-type", "", "", "", "", "", "", "", ""}},
+			path:    "/js/app.js",
+			refusal: rules.RefusedHeaderLines,
+			status:  "403 Forbidden (too many Access-Control-Request-Headers lines)",
+			headers: []string{"Vary: " + rules.PreflightVary},
+			notes:   []string{"longest matching prefix", "decides", "9 Access-Control-Request-Headers lines: more than 8 are refused"}},
 		{desc: "preflight from any origin: the * candidate accepts",
 			req:    rules.Request{Origin: "https://evil.test", Path: "/js/v2/app.js", Method: "GET"},
 			path:   "/js/v2/app.js",
@@ -154,7 +174,7 @@ headers: none from CORS
 		t.Errorf("WriteTo = %d, %v:\n%s\nwant:\n%s", n, err, b.String(), want)
 	}
 	b.Reset()
-	e = table.Explain(rules.Request{Path: "/js/x.js", Method: "POST", Headers: "x-request-id"})
+	e = table.Explain(rules.Request{Path: "/js/x.js", Method: "POST", Headers: []string{"x-request-id"}})
 	if _, err := e.WriteTo(&b); err != nil || !strings.HasPrefix(b.String(), "request: preflight for POST with headers x-request-id /js/x.js from (no Origin)\n") {
 		t.Errorf("WriteTo:\n%s", b.String())
 	}

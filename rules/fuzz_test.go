@@ -57,7 +57,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, r := range table.Rules() {
 			checkReparse(t, r)
-			checkDecides(t, table, r, shadowed[r.Index])
+			checkDecides(t, table, r, shadowed[r.Index()])
 		}
 	})
 }
@@ -104,17 +104,17 @@ func checkInFileOrder(t *testing.T, ps []*rules.Problem) {
 // that normalise to themselves.
 func checkReparse(t *testing.T, r *rules.Rule) {
 	t.Helper()
-	quoted := make([]string, len(r.Origins))
-	for i, o := range r.Origins {
+	quoted := make([]string, len(r.Origins()))
+	for i, o := range r.Origins() {
 		quoted[i] = fmt.Sprintf("%q", o)
 	}
 	src := oneRule(strings.Join(quoted, ", "))
 	table, err := rules.Parse(src)
 	if err != nil {
-		t.Fatalf("%s: origins %q do not re-parse: %v", r.Label(), r.Origins, err)
+		t.Fatalf("%s: origins %q do not re-parse: %v", r.Label(), r.Origins(), err)
 	}
-	if got := table.Rules()[0].Origins; !slices.Equal(got, r.Origins) {
-		t.Fatalf("%s: origins %q re-parse as %q", r.Label(), r.Origins, got)
+	if got := table.Rules()[0].Origins(); !slices.Equal(got, r.Origins()) {
+		t.Fatalf("%s: origins %q re-parse as %q", r.Label(), r.Origins(), got)
 	}
 }
 
@@ -124,22 +124,22 @@ func checkReparse(t *testing.T, r *rules.Rule) {
 // answers does not panic.
 func checkDecides(t *testing.T, table *rules.Table, r *rules.Rule, shadowed bool) {
 	t.Helper()
-	for _, path := range r.Paths {
+	for _, path := range r.Paths() {
 		p := table.Select([]byte(path))
-		if p == nil || p.Path != path || !slices.Contains(p.Rules, r) {
+		if p == nil || p.Path() != path || !slices.Contains(p.Rules(), r) {
 			t.Fatalf("%s: Select(%q) = %v, want its own prefix", r.Label(), path, p)
 		}
-		for _, o := range r.Origins {
+		for _, o := range r.Origins() {
 			origin := strings.Replace(strings.TrimSuffix(o, ":*"), "://*.", "://x.", 1)
 			d := table.Match([]byte(origin), []byte(path))
-			if !d.Allowed() || d.Rule().Index > r.Index {
+			if !d.Allowed() || d.Rule().Index() > r.Index() {
 				t.Fatalf("%s lists %q, but Origin %q on %q is decided by %v", r.Label(), o, origin, path, d.Rule())
 			}
 			if shadowed && d.Rule() == r {
 				t.Fatalf("%s is warned to never decide, but decides for %q on %q", r.Label(), origin, path)
 			}
 			d.WriteActual(nopSetter{}, []byte(origin))
-			if d.Preflight([]byte("GET"), nil, false) != rules.Accepted {
+			if d.Preflight([]byte("GET"), nil) != rules.Accepted {
 				t.Fatalf("%s: a GET preflight from %q is refused", r.Label(), origin)
 			}
 			d.WritePreflight(nopSetter{}, []byte(origin), false)

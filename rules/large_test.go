@@ -93,7 +93,7 @@ func fastest(src []byte) time.Duration {
 
 func ruleName(d rules.Decision) string {
 	if r := d.Rule(); r != nil {
-		return r.Name
+		return r.Name()
 	}
 	return ""
 }

@@ -52,14 +52,14 @@ func BenchmarkPreflight(b *testing.B) {
 		{"hostile", strings.Repeat(",", 10000), rules.RefusedHeaders},
 		{"long", strings.Repeat("x", 10000), rules.RefusedHeaders},
 	} {
-		acrh, method := []byte(c.acrh), []byte("POST")
-		if got := d.Preflight(method, acrh, false); got != c.want {
+		acrh, method := [][]byte{[]byte(c.acrh)}, []byte("POST")
+		if got := d.Preflight(method, acrh); got != c.want {
 			b.Fatalf("acrh=%s: %v, want %v", c.name, got, c.want)
 		}
 		b.Run("acrh="+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				d.Preflight(method, acrh, false)
+				d.Preflight(method, acrh)
 			}
 		})
 	}

@@ -85,3 +85,42 @@ func Problems(err error) []*Problem {
 	}
 	return out
 }
+
+// Describe renders err for people, one line per problem in file order, each
+// prefixed "file:" when file is not "" (the FILE:LINE:COL form editors jump
+// to; "file: " for a problem without a position). An error that holds no
+// Problem, such as a read error, is one line of its own text, prefixed "file: ".
+func Describe(err error, file string) []string {
+	if err == nil {
+		return nil
+	}
+	problems := Problems(err)
+	if len(problems) == 0 {
+		if file != "" {
+			return []string{file + ": " + err.Error()}
+		}
+		return []string{err.Error()}
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		switch {
+		case file == "":
+			lines[i] = p.Error()
+		case p.Line == 0: // "file: reason", not "file:reason", which reads as a position
+			lines[i] = file + ": " + p.Error()
+		default:
+			lines[i] = file + ":" + p.Error()
+		}
+	}
+	return lines
+}
+
+// FirstError returns the first problem in err that is not a warning, or nil.
+func FirstError(err error) *Problem {
+	for _, p := range Problems(err) {
+		if !p.Warning {
+			return p
+		}
+	}
+	return nil
+}

@@ -12,41 +12,78 @@ import (
 )
 
 // A Rule is one compiled [[rule]]: its settings after inheritance from
-// [defaults], and its response header values joined once.
-// A Rule is immutable once its Table is built.
+// [defaults], and its response header values joined once. A Rule is
+// immutable once its Table is built: its accessors return copies.
 type Rule struct {
-	Name           string
-	Index          int      // 0-based position among the file's [[rule]] entries
-	Paths          []string // path prefixes, as written
-	Origins        []string // origin patterns, normalised ("https://a.com:443" is "https://a.com")
-	Methods        []string
-	Headers        []string
-	Expose         []string
-	MaxAge         time.Duration
-	Credentials    bool
-	PrivateNetwork bool
-	Timing         bool
-	CORP           string
+	name           string
+	index          int      // 0-based position among the file's [[rule]] entries
+	paths          []string // path prefixes, as written
+	origins        []string // origin patterns, normalised ("https://a.com:443" is "https://a.com")
+	methods        []string
+	headers        []string
+	expose         []string
+	maxAge         time.Duration
+	credentials    bool
+	privateNetwork bool
+	timing         bool
+	corp           string
 
 	patterns  []origin.Pattern
 	anyOrigin bool // lists "*": every origin matches, and ACAO is "*"
 	anyMethod bool // lists "*" in methods
-	headers   header.Set
+	headerSet header.Set
 
 	// Response header values, joined at compile time so that writing a
 	// response builds nothing. Shared by every response: never written to.
 	allowMethods  []byte
 	allowHeaders  []byte // empty when no header is allowed: the header is omitted
 	exposeHeaders []byte
-	maxAge        []byte
-	corp          []byte
+	maxAgeValue   []byte
+	corpValue     []byte
 }
+
+// Name returns the rule's name, "" when it has none.
+func (r *Rule) Name() string { return r.name }
+
+// Index returns the rule's 0-based position among the file's [[rule]] entries.
+func (r *Rule) Index() int { return r.index }
+
+// Paths returns the rule's path prefixes, as written.
+func (r *Rule) Paths() []string { return slices.Clone(r.paths) }
+
+// Origins returns the rule's origin patterns, normalised
+// ("https://a.com:443" is "https://a.com").
+func (r *Rule) Origins() []string { return slices.Clone(r.origins) }
+
+// Methods returns the methods the rule lists, after inheritance.
+func (r *Rule) Methods() []string { return slices.Clone(r.methods) }
+
+// Headers returns the request headers the rule allows, after inheritance.
+func (r *Rule) Headers() []string { return slices.Clone(r.headers) }
+
+// Expose returns the response headers the rule exposes, after inheritance.
+func (r *Rule) Expose() []string { return slices.Clone(r.expose) }
+
+// MaxAge returns how long a browser may cache the rule's preflight answers.
+func (r *Rule) MaxAge() time.Duration { return r.maxAge }
+
+// Credentials reports whether the rule sets credentials = true.
+func (r *Rule) Credentials() bool { return r.credentials }
+
+// PrivateNetwork reports whether the rule answers private network access.
+func (r *Rule) PrivateNetwork() bool { return r.privateNetwork }
+
+// Timing reports whether the rule sends Timing-Allow-Origin.
+func (r *Rule) Timing() bool { return r.timing }
+
+// CORP returns the rule's Cross-Origin-Resource-Policy, "" for none.
+func (r *Rule) CORP() string { return r.corp }
 
 // Label names the rule for people: `rule #2 ("partner app")`.
 func (r *Rule) Label() string {
-	s := "rule #" + strconv.Itoa(r.Index+1)
-	if r.Name != "" {
-		s += " (" + strconv.Quote(r.Name) + ")"
+	s := "rule #" + strconv.Itoa(r.index+1)
+	if r.name != "" {
+		s += " (" + strconv.Quote(r.name) + ")"
 	}
 	return s
 }
@@ -58,13 +95,13 @@ func (r *Rule) compile() {
 			r.anyOrigin = true
 		}
 	}
-	r.anyMethod = slices.Contains(r.Methods, "*")
-	r.headers = header.NewSet(r.Headers)
-	r.allowMethods = []byte(joinMethods(r.Methods))
-	r.allowHeaders = []byte(strings.Join(lowerAll(r.Headers), ", "))
-	r.exposeHeaders = []byte(strings.Join(r.Expose, ", "))
-	r.maxAge = strconv.AppendInt(nil, int64(r.MaxAge/time.Second), 10)
-	r.corp = []byte(r.CORP)
+	r.anyMethod = slices.Contains(r.methods, "*")
+	r.headerSet = header.NewSet(r.headers)
+	r.allowMethods = []byte(joinMethods(r.methods))
+	r.allowHeaders = []byte(strings.Join(lowerAll(r.headers), ", "))
+	r.exposeHeaders = []byte(strings.Join(r.expose, ", "))
+	r.maxAgeValue = strconv.AppendInt(nil, int64(r.maxAge/time.Second), 10)
+	r.corpValue = []byte(r.corp)
 }
 
 // allowsMethod reports whether a preflight may ask for method m.
@@ -77,7 +114,7 @@ func (r *Rule) allowsMethod(m []byte) bool {
 	if r.anyMethod || string(m) == "GET" || string(m) == "HEAD" {
 		return true
 	}
-	for _, allowed := range r.Methods {
+	for _, allowed := range r.methods {
 		if string(m) == allowed {
 			return true
 		}

@@ -19,10 +19,10 @@ func (t *Table) shadowWarnings(c *checker) []*Problem {
 	seen := make([]*earlier, len(t.byPrefix))
 	for _, r := range t.rules {
 		if by := t.shadowedBy(r, seen); by != nil {
-			c.warnf(entry{section: "rule", index: r.Index, name: r.Name}, "", -1, "",
+			c.warnf(entry{section: "rule", index: r.index, name: r.name}, "", -1, "",
 				"never decides: %s lists the same prefix and matches every origin first", by.Label())
 		}
-		for _, path := range r.Paths {
+		for _, path := range r.paths {
 			t.earlierAt(path, seen).add(r)
 		}
 	}
@@ -33,7 +33,7 @@ func (t *Table) shadowWarnings(c *checker) []*Problem {
 // somewhere. With several shadowing rules, it names the last one found.
 func (t *Table) shadowedBy(r *Rule, seen []*earlier) *Rule {
 	var by *Rule
-	for _, path := range r.Paths {
+	for _, path := range r.paths {
 		e := t.earlierAt(path, seen)
 		for _, pat := range r.patterns {
 			cover := e.coveredBy(pat)
@@ -62,7 +62,7 @@ func (t *Table) earlierAt(path string, seen []*earlier) *earlier {
 // sampleOrigin makes does cover that shape.
 type earlier struct {
 	prefix  *Prefix
-	n       int          // candidates added: prefix.Rules[:n]
+	n       int          // candidates added: prefix.rules[:n]
 	wild    origin.Index // wildcards, with any port or a fixed one
 	wildAny origin.Index // wildcards with any port
 	anyPort origin.Index // exact hosts and wildcards, with any port
@@ -70,7 +70,7 @@ type earlier struct {
 
 // add records the patterns of r, the next candidate in file order.
 func (e *earlier) add(r *Rule) {
-	if e.n > 0 && e.prefix.Rules[e.n-1] == r {
+	if e.n > 0 && e.prefix.rules[e.n-1] == r {
 		return // r lists the prefix twice
 	}
 	for _, pat := range r.patterns {
@@ -92,7 +92,7 @@ func (e *earlier) add(r *Rule) {
 // matches, or nil.
 func (e *earlier) coveredBy(pat origin.Pattern) *Rule {
 	p := e.prefix
-	if p.anyRule != nil && p.anyRule.Index < p.Rules[e.n].Index {
+	if p.anyRule != nil && p.anyRule.index < p.rules[e.n].index {
 		return p.anyRule
 	}
 	var i int
@@ -113,7 +113,7 @@ func (e *earlier) coveredBy(pat origin.Pattern) *Rule {
 	if !ok {
 		return nil
 	}
-	return p.Rules[i]
+	return p.rules[i]
 }
 
 // sampleOrigin returns an origin that a wildcard or any-port pattern matches,

@@ -139,8 +139,8 @@ func TestShadowAgainstReference(t *testing.T) {
 			}
 		}
 		for _, r := range table.Rules() {
-			if want := neverDecides(t, table, r); warned[r.Index] != want {
-				t.Fatalf("round %d: %s warned %v, reference says %v, in:\n%s", round, r.Label(), warned[r.Index], want, src.String())
+			if want := neverDecides(t, table, r); warned[r.Index()] != want {
+				t.Fatalf("round %d: %s warned %v, reference says %v, in:\n%s", round, r.Label(), warned[r.Index()], want, src.String())
 			}
 		}
 	}
@@ -149,17 +149,17 @@ func TestShadowAgainstReference(t *testing.T) {
 // neverDecides is the reference: under every prefix of r, each universe
 // origin that r's patterns match is decided by an earlier rule.
 func neverDecides(t *testing.T, table *rules.Table, r *rules.Rule) bool {
-	quoted := make([]string, len(r.Origins))
-	for i, o := range r.Origins {
+	quoted := make([]string, len(r.Origins()))
+	for i, o := range r.Origins() {
 		quoted[i] = fmt.Sprintf("%q", o)
 	}
 	alone := mustParse(t, oneRule(strings.Join(quoted, ", ")))
-	for _, path := range r.Paths {
+	for _, path := range r.Paths() {
 		for _, o := range shadowUniverse {
 			if !alone.Match([]byte(o), []byte("/a/")).Allowed() {
 				continue
 			}
-			if d := table.Match([]byte(o), []byte(path)); !d.Allowed() || d.Rule().Index >= r.Index {
+			if d := table.Match([]byte(o), []byte(path)); !d.Allowed() || d.Rule().Index() >= r.Index() {
 				return false
 			}
 		}

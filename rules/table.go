@@ -22,8 +22,8 @@ type Table struct {
 // A Prefix is one path prefix of the table with the rules that list it, the
 // candidates for every path whose longest matching prefix it is.
 type Prefix struct {
-	Path  string
-	Rules []*Rule // candidates, in file order
+	path  string
+	rules []*Rule // candidates, in file order
 
 	origins    origin.Index // pattern -> position in Rules; the smallest match decides
 	anyRule    *Rule        // first candidate listing "*": decides requests without Origin
@@ -71,7 +71,7 @@ func compile(rules []*Rule, cache []cacheConfig) *Table {
 	var paths []string
 	for _, r := range rules {
 		r.compile()
-		for _, p := range r.Paths {
+		for _, p := range r.paths {
 			if _, seen := candidates[p]; !seen {
 				paths = append(paths, p)
 			}
@@ -103,7 +103,7 @@ func compile(rules []*Rule, cache []cacheConfig) *Table {
 }
 
 func newPrefix(path string, rules []*Rule) *Prefix {
-	p := &Prefix{Path: path, Rules: rules}
+	p := &Prefix{path: path, rules: rules}
 	for i, r := range rules {
 		for _, pat := range r.patterns {
 			p.origins.Add(pat, i)
@@ -112,7 +112,7 @@ func newPrefix(path string, rules []*Rule) *Prefix {
 			p.anyRule = r
 		}
 		if len(p.corp) == 0 {
-			p.corp = r.corp
+			p.corp = r.corpValue
 		}
 	}
 	// Only when the first candidate lists "*" does every origin, and a
@@ -122,8 +122,14 @@ func newPrefix(path string, rules []*Rule) *Prefix {
 	return p
 }
 
-// Rules returns the table's rules in file order.
-func (t *Table) Rules() []*Rule { return t.rules }
+// Rules returns the table's rules in file order, in a new slice.
+func (t *Table) Rules() []*Rule { return slices.Clone(t.rules) }
+
+// Path returns the prefix, as the rules list it.
+func (p *Prefix) Path() string { return p.path }
+
+// Rules returns the candidates for the prefix, in file order, in a new slice.
+func (p *Prefix) Rules() []*Rule { return slices.Clone(p.rules) }
 
 // Warnings returns what Parse found questionable but valid.
 func (t *Table) Warnings() []*Problem { return t.warnings }
@@ -165,7 +171,7 @@ func (p *Prefix) Decide(origin []byte) Decision {
 		return Decision{prefix: p, rule: p.anyRule}
 	}
 	if i, ok := p.origins.Lookup(origin); ok {
-		return Decision{prefix: p, rule: p.Rules[i]}
+		return Decision{prefix: p, rule: p.rules[i]}
 	}
 	return Decision{prefix: p}
 }

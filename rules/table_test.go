@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,8 +21,8 @@ type ruleView struct {
 
 func view(r *rules.Rule) string {
 	return fmt.Sprintf("%+v", ruleView{
-		r.Label(), r.Paths, r.Origins, r.Methods, r.Headers, r.Expose,
-		r.MaxAge, r.Credentials, r.PrivateNetwork, r.Timing, r.CORP,
+		r.Label(), r.Paths(), r.Origins(), r.Methods(), r.Headers(), r.Expose(),
+		r.MaxAge(), r.Credentials(), r.PrivateNetwork(), r.Timing(), r.CORP(),
 	})
 }
 
@@ -46,8 +47,8 @@ func TestSampleRules(t *testing.T) {
 		if g := view(got[i]); g != fmt.Sprintf("%+v", w) {
 			t.Errorf("rule %d:\n got %s\nwant %+v", i, g, w)
 		}
-		if got[i].Index != i {
-			t.Errorf("rule %d has Index %d", i, got[i].Index)
+		if got[i].Index() != i {
+			t.Errorf("rule %d has Index %d", i, got[i].Index())
 		}
 	}
 }
@@ -99,7 +100,7 @@ func TestOriginsNormalised(t *testing.T) {
 		"https://a.com:*", "https://xn--bcher-kva.example", "http://192.168.0.1:8080", "null", "*"`))
 	want := []string{"http://a.com", "https://a.com:80", "https://*.a.com", "http://[::1]",
 		"https://a.com:*", "https://xn--bcher-kva.example", "http://192.168.0.1:8080", "null", "*"}
-	if got := table.Rules()[0].Origins; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := table.Rules()[0].Origins(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Origins = %q, want %q", got, want)
 	}
 	table = mustParse(t, oneRule(`"http://a.com:80", "https://a.com:80", "https://*.a.com:443", "http://[::1]:80"`))
@@ -166,7 +167,7 @@ func TestConcurrentUse(t *testing.T) {
 			defer func() { done <- true }()
 			for _, c := range originCases {
 				d := table.Match([]byte(c.origin), []byte(c.path))
-				d.Preflight([]byte("GET"), []byte("content-type"), false)
+				d.Preflight([]byte("GET"), [][]byte{[]byte("content-type")})
 				d.WriteActual(nopSetter{}, []byte(c.origin))
 				table.Explain(rules.Request{Origin: c.origin, Path: c.path, Method: "GET"})
 			}
@@ -174,5 +175,32 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for range 4 {
 		<-done
+	}
+}
+
+// TestAccessorsReturnCopies holds that a Table stays immutable whatever its
+// callers do with what its accessors return: the request path reads the
+// same rules, prefixes and lists.
+func TestAccessorsReturnCopies(t *testing.T) {
+	table := mustParse(t, fixture(t, "match.toml"))
+	origin, path := []byte("https://app.example.com"), []byte("/js/v2/app.js")
+	before := table.Match(origin, path)
+	r, p := before.Rule(), before.Prefix()
+	want := view(r)
+	for _, list := range [][]string{r.Paths(), r.Origins(), r.Methods(), r.Headers(), r.Expose()} {
+		for i := range list {
+			list[i] = "changed"
+		}
+	}
+	clear(table.Rules())
+	clear(p.Rules())
+	after := table.Match(origin, path)
+	if after.Rule() != r || view(r) != want || len(table.Rules()) == 0 || table.Rules()[0] == nil || p.Rules()[0] == nil {
+		t.Errorf("changing what the accessors return changed the table: %s, want %s", view(r), want)
+	}
+	var h recorder
+	after.WriteActual(&h, origin)
+	if !slices.Contains(h.fields(), "Access-Control-Allow-Origin: https://app.example.com") {
+		t.Errorf("after changing copies, WriteActual wrote %q", h.fields())
 	}
 }

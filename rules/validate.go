@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"corsedge/internal/httpsyntax"
 	"corsedge/rules/internal/origin"
 )
@@ -22,6 +24,10 @@ var forbiddenMethods = []string{"CONNECT", "TRACE", "TRACK"}
 // standardMethods are the methods browsers uppercase before sending
 // (Fetch standard, "normalize a method"); any other method is case-sensitive.
 var standardMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}
+
+// cookieHeaders are never in Access-Control-Request-Headers and never
+// readable by a page, whatever Access-Control-Expose-Headers says.
+var cookieHeaders = []string{"cookie", "set-cookie"}
 
 // validCORP are the values of Cross-Origin-Resource-Policy (Fetch standard).
 var validCORP = []string{"", "same-origin", "same-site", "cross-origin"}
@@ -59,10 +65,10 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 	at := entry{section: "rule", index: i, name: rc.name}
 	s := rc.settings.inherit(defaults)
 	r := &Rule{
-		Name: rc.name, Index: i, Paths: rc.paths,
-		Methods: s.methods, Headers: s.headers, Expose: s.expose,
-		MaxAge: *s.maxAge, Credentials: *s.credentials,
-		PrivateNetwork: *s.privateNetwork, Timing: *s.timing, CORP: *s.corp,
+		name: rc.name, index: i, paths: rc.paths,
+		methods: s.methods, headers: s.headers, expose: s.expose,
+		maxAge: *s.maxAge, credentials: *s.credentials,
+		privateNetwork: *s.privateNetwork, timing: *s.timing, corp: *s.corp,
 	}
 	switch {
 	case rc.paths == nil:
@@ -83,8 +89,8 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 			continue
 		}
 		r.patterns = append(r.patterns, p)
-		r.Origins = append(r.Origins, p.String())
-		c.checkOrigin(at, j, p, r.Credentials)
+		r.origins = append(r.origins, p.String())
+		c.checkOrigin(at, j, p, r.credentials)
 	}
 	c.checkSettings(at, rc.settings, s)
 	return r
@@ -119,6 +125,29 @@ func (c *checker) checkOrigin(at entry, j int, p origin.Pattern, credentials boo
 	case credentials && p.Scheme() == "http" && !p.Loopback():
 		c.warnf(at, "origins", j, o, "http:// origin with credentials: a network attacker can impersonate it")
 	}
+	if suffix := p.Suffix(); isPublicSuffix(suffix) {
+		const why = "%q is a public suffix: anyone can register a site under it, and this pattern matches them all"
+		if credentials {
+			c.errorf(at, "origins", j, o, why+", with credentials = true (list your own domains)", suffix)
+		} else {
+			c.warnf(at, "origins", j, o, why+` (write "*" if any origin is meant)`, suffix)
+		}
+	}
+}
+
+// isPublicSuffix reports whether s is on the public suffix list, in its
+// ICANN section (com, co.uk) or its private one (github.io, herokuapp.com):
+// both are names under which anyone can register a site, and browsers use
+// the whole list to stop cookies spanning sites. A name that is not listed
+// (test, internal, corp) is not a public suffix here, though the list's
+// default rule treats an unknown top-level domain as one: such names belong
+// to private networks whose operator controls every site under them.
+func isPublicSuffix(s string) bool {
+	if s == "" {
+		return false
+	}
+	ps, icann := publicsuffix.PublicSuffix(s)
+	return ps == s && (icann || strings.Contains(ps, "."))
 }
 
 // checkSettings checks the inheritable keys set in set (nil where inherited),
@@ -168,6 +197,10 @@ func (c *checker) checkHeaderNames(at entry, key string, names []string, own, cr
 		case !own || h == "*":
 		case !httpsyntax.IsToken(h):
 			c.errorf(at, key, i, h, "is not a header name (an RFC 9110 token)")
+		case key == "headers" && containsFold(cookieHeaders, h):
+			c.errorf(at, key, i, h, "browsers never let a page send Cookie or Set-Cookie (Fetch \"forbidden request-header\"); cookies go with credentials = true")
+		case key == "expose" && containsFold(cookieHeaders, h):
+			c.errorf(at, key, i, h, "browsers never expose Set-Cookie or Cookie to a page (Fetch \"forbidden response-header name\")")
 		}
 	}
 }
@@ -192,9 +225,19 @@ func (c *checker) checkPaths(at entry, paths []string) {
 	}
 }
 
-// isClean reports whether p survives path cleaning unchanged, allowing a
-// trailing slash and a trailing partial segment ("/js/v").
-func isClean(p string) bool { return CleanPath(p) == p }
+// isClean reports whether p, a decoded path starting with "/", has no empty,
+// "." or ".." segment, so that the server's cleaning (RFC 3986 §5.2.4, and
+// "//" collapsed) leaves it as written. A trailing slash and a trailing
+// partial segment ("/js/v") are clean. It only checks: requests are cleaned
+// by the server (edge.CleanPath), never here.
+func isClean(p string) bool {
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.Contains(p, "//")
+}
 
 // isFieldValue reports whether s can be sent as a header field value:
 // visible ASCII, spaces and tabs (RFC 9110 §5.5, without obs-text).

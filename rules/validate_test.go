@@ -205,6 +205,23 @@ var problemCases = []struct {
 		{"5:36", "rule #1 headers[4]", "not a header name", false}}}, // columns count bytes: "é" is two
 	{desc: "expose name that is not a token", src: rule1 + "origins = [\"*\"]\nexpose = [\"etag, x-a\"]\n", want: []want{
 		{"5:11", "rule #1 expose[0]", "not a header name", false}}},
+	{desc: "cookie and set-cookie in headers, any case", src: rule1 + "origins = [\"*\"]\nheaders = [\"Cookie\", \"x-a\", \"SET-COOKIE\"]\n", want: []want{
+		{"5:12", "rule #1 headers[0]", "never let a page send Cookie or Set-Cookie", false},
+		{"5:29", "rule #1 headers[2]", "never let a page send Cookie or Set-Cookie", false}}},
+	{desc: "set-cookie and cookie in expose", src: rule1 + "origins = [\"*\"]\nexpose = [\"set-cookie\", \"Cookie\"]\n", want: []want{
+		{"5:11", "rule #1 expose[0]", "never expose Set-Cookie or Cookie", false},
+		{"5:25", "rule #1 expose[1]", "never expose Set-Cookie or Cookie", false}}},
+	{desc: "cookie in [defaults] headers: reported there", src: "version = 1\n[defaults]\nheaders = [\"cookie\"]\n[[rule]]\npaths = [\"/a/\"]\norigins = [\"*\"]\n", want: []want{
+		{"3:12", "[defaults] headers[0]", "never let a page send", false}}},
+	{desc: "wildcards over ICANN public suffixes with credentials", src: rule1 + "origins = [\"https://*.com\", \"https://*.co.uk:*\", \"https://*.foo.ck\"]\ncredentials = true\n", want: []want{
+		{"4:12", "rule #1 origins[0]", `"com" is a public suffix: anyone can register a site under it, and this pattern matches them all, with credentials = true`, false},
+		{"4:29", "rule #1 origins[1]", `"co.uk" is a public suffix`, false},
+		{"4:50", "rule #1 origins[2]", `"foo.ck" is a public suffix`, false}}},
+	{desc: "wildcards over private-section public suffixes with credentials", src: rule1 + "origins = [\"https://*.github.io\", \"https://*.herokuapp.com\"]\ncredentials = true\n", want: []want{
+		{"4:12", "rule #1 origins[0]", `"github.io" is a public suffix`, false},
+		{"4:35", "rule #1 origins[1]", `"herokuapp.com" is a public suffix`, false}}},
+	{desc: "wildcard over a public suffix, credentials from [defaults]", src: "version = 1\n[defaults]\ncredentials = true\n[[rule]]\npaths = [\"/a/\"]\norigins = [\"https://*.xn--p1ai\"]\n", want: []want{
+		{"6:12", "rule #1 origins[0]", `"xn--p1ai" is a public suffix`, false}}},
 
 	// Origin patterns.
 	{desc: "origin with a path", src: rule1 + "origins = [\"https://a.com/x\"]\n", want: []want{{"4:12", "rule #1 origins[0]", "path not allowed", false}}},
@@ -304,6 +321,12 @@ var problemCases = []struct {
 	{desc: "http origin with credentials from [defaults]: warned",
 		src:   "version = 1\n[defaults]\ncredentials = true\n[[rule]]\npaths = [\"/a/\"]\norigins = [\"http://a.com\"]\n",
 		valid: true, want: []want{{"6:12", "rule #1 origins[0]", "http:// origin with credentials", true}}},
+	{desc: "wildcard over a public suffix without credentials: warned", src: rule1 + "origins = [\"https://*.com\", \"http://*.github.io:*\"]\n", valid: true, want: []want{
+		{"4:12", "rule #1 origins[0]", `"com" is a public suffix: anyone can register a site under it, and this pattern matches them all (write "*"`, true},
+		{"4:29", "rule #1 origins[1]", `"github.io" is a public suffix`, true}}},
+	{desc: "wildcards one label below a public suffix, or under unlisted names: not warned",
+		src:   rule1 + "origins = [\"https://*.example.co.uk\", \"https://*.me.github.io\", \"https://*.internal\", \"https://*.corp:*\", \"https://www.ck\"]\ncredentials = true\n",
+		valid: true},
 	{desc: "null: warned", src: rule1 + "origins = [\"https://a.com\", \"null\"]\n", valid: true, want: []want{
 		{"4:29", "rule #1 origins[1]", "null is sent by sandboxed iframes", true}}},
 	{desc: "max_age over 2h: warned", src: rule1 + "origins = [\"*\"]\nmax_age = \"2h0m1s\"\n", valid: true, want: []want{
@@ -482,8 +505,8 @@ func TestTruncatedSample(t *testing.T) {
 			t.Fatalf("cut at %d: %d rules, want %d (the [[rule]] headers in %q)", n, got, headers, cut)
 		}
 		for i, r := range table.Rules() {
-			if f := full.Rules()[i]; r.Name != f.Name || fmt.Sprint(r.Paths, r.Origins) != fmt.Sprint(f.Paths, f.Origins) {
-				t.Fatalf("cut at %d: rule %d is %s %v %v, want %s %v %v", n, i, r.Label(), r.Paths, r.Origins, f.Label(), f.Paths, f.Origins)
+			if f := full.Rules()[i]; r.Name() != f.Name() || fmt.Sprint(r.Paths(), r.Origins()) != fmt.Sprint(f.Paths(), f.Origins()) {
+				t.Fatalf("cut at %d: rule %d is %s %v %v, want %s %v %v", n, i, r.Label(), r.Paths(), r.Origins(), f.Label(), f.Paths(), f.Origins())
 			}
 		}
 	}

@@ -2,10 +2,10 @@ package origin
 
 import "strings"
 
-// maxOriginLen bounds the work for one Origin. The longest serialized origin
+// MaxLen bounds the work for one Origin. The longest serialized origin
 // is "https://" + a 253-byte host + ":65535", 267 bytes; anything longer is
 // malformed and can only match Any.
-const maxOriginLen = 512
+const MaxLen = 512
 
 // Index maps patterns to priorities; Lookup returns the smallest priority
 // among the patterns that match a request Origin. A zero Index is empty and
@@ -15,7 +15,6 @@ type Index struct {
 	byScheme  [2]schemeIndex // indexed by schemeID: http, https
 	anyOrigin minPrio        // "*"
 	null      minPrio        // "null"
-	n         int            // distinct patterns added
 }
 
 // schemeIndex holds one scheme's patterns, keyed by substrings of the
@@ -34,49 +33,41 @@ type minPrio struct {
 	ok   bool
 }
 
-// add records prio and reports whether it is the first one.
-func (m *minPrio) add(prio int) (first bool) {
-	first = !m.ok
-	if first || prio < m.prio {
+// add records prio.
+func (m *minPrio) add(prio int) {
+	if !m.ok || prio < m.prio {
 		m.prio, m.ok = prio, true
 	}
-	return first
 }
 
-// addMap records prio for key and reports whether key is new.
-func addMap(m *map[string]int, key string, prio int) (added bool) {
+// addMap records prio for key.
+func addMap(m *map[string]int, key string, prio int) {
 	if *m == nil {
 		*m = make(map[string]int)
 	}
-	old, found := (*m)[key]
-	if !found || prio < old {
+	if old, found := (*m)[key]; !found || prio < old {
 		(*m)[key] = prio
 	}
-	return !found
 }
 
 // Add registers p with priority prio; a pattern added twice keeps the
 // smaller priority. p must come from ParsePattern.
 func (ix *Index) Add(p Pattern, prio int) {
-	var added bool
 	switch p.kind {
 	case Any:
-		added = ix.anyOrigin.add(prio)
+		ix.anyOrigin.add(prio)
 	case Null:
-		added = ix.null.add(prio)
+		ix.null.add(prio)
 	default:
 		id, ok := schemeID(p.scheme)
 		if !ok {
 			panic("origin: Index.Add of a Pattern not made by ParsePattern")
 		}
 		t := &ix.byScheme[id]
-		added = addMap(t.mapFor(p), p.keyFor(), prio)
+		addMap(t.mapFor(p), p.keyFor(), prio)
 		if p.kind == Wildcard {
 			t.wildLabels = max(t.wildLabels, strings.Count(p.host, ".")+1)
 		}
-	}
-	if added {
-		ix.n++
 	}
 }
 
@@ -102,9 +93,6 @@ func (p Pattern) keyFor() string {
 	}
 	return p.hostPort()
 }
-
-// Len returns the number of distinct patterns added.
-func (ix *Index) Len() int { return ix.n }
 
 func schemeID(scheme string) (int, bool) {
 	switch scheme {

@@ -138,24 +138,6 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestIndexLen(t *testing.T) {
-	tests := []struct {
-		desc     string
-		patterns []string
-		want     int
-	}{
-		{desc: "empty", want: 0},
-		{desc: "distinct", patterns: mixedSet, want: 4},
-		{desc: "duplicates counted once", patterns: []string{"*", "*", "null", "null", "https://a.com", "https://a.com:443"}, want: 3},
-		{desc: "same host, different shapes", patterns: []string{"https://a.com", "https://a.com:*", "https://*.a.com", "https://*.a.com:*", "http://a.com"}, want: 5},
-	}
-	for _, tc := range tests {
-		if got := newIndex(t, tc.patterns).Len(); got != tc.want {
-			t.Errorf("%s: Len() = %d, want %d", tc.desc, got, tc.want)
-		}
-	}
-}
-
 func TestZeroIndex(t *testing.T) {
 	var ix origin.Index
 	if prio, ok := ix.Lookup([]byte("https://a.com")); ok {

@@ -14,7 +14,7 @@ func (ix *Index) Lookup(origin []byte) (prio int, ok bool) {
 		return 0, false
 	}
 	best := ix.anyOrigin
-	if len(origin) > maxOriginLen {
+	if len(origin) > MaxLen {
 		return best.prio, best.ok
 	}
 	if string(origin) == "null" {

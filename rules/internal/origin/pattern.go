@@ -203,6 +203,15 @@ func (p Pattern) Kind() Kind { return p.kind }
 // Scheme returns "http" or "https", or "" for Any and Null.
 func (p Pattern) Scheme() string { return p.scheme }
 
+// Suffix returns what a Wildcard pattern's "*." stands before, such as
+// "example.com" for "https://*.example.com:*", or "" for other kinds.
+func (p Pattern) Suffix() string {
+	if p.kind != Wildcard {
+		return ""
+	}
+	return p.host
+}
+
 // AnyPort reports whether the pattern ends in ":*".
 func (p Pattern) AnyPort() bool { return p.anyPort }
 
