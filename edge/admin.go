@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"corsedge/rules"
 )
 
 // adminHandler serves the admin endpoints. They run on their own listener,
@@ -55,8 +57,10 @@ func (s *Server) Status() Status {
 		CacheEntries: st.cache.len(),
 	}
 	if last := s.lastReload(); last.err != nil {
-		line, col := firstPosition(last.err)
-		out.LastError = &StatusError{Message: errorText(last.err), Line: line, Column: col, At: last.at}
+		out.LastError = &StatusError{Message: errorText(last.err), At: last.at}
+		if p := rules.FirstError(last.err); p != nil {
+			out.LastError.Line, out.LastError.Column = p.Line, p.Col
+		}
 	}
 	return out
 }

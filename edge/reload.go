@@ -25,8 +25,9 @@ type reloadOutcome struct {
 // complete new table and swaps it in with a new decision cache. On any
 // failure the current table keeps serving and the error is kept for /status
 // and /metrics. Every trigger (fsnotify, SIGHUP, admin, poll) comes here; one
-// reload decides at a time, and a file still open for writing is not read. It returns ErrUnchanged when the bytes are those
-// read last time, whatever came of them then.
+// reload decides at a time, and a file still open for writing is not read.
+// It returns ErrUnchanged when the bytes are those read last time, whatever
+// came of them then.
 func (s *Server) Reload(trigger Trigger) error { return s.load(trigger) }
 
 // load is the one path from the rules file to the table in service, for
@@ -111,26 +112,7 @@ func (s *Server) lastReload() reloadOutcome {
 	return reloadOutcome{}
 }
 
-// errorText joins every problem of a rules error on its own line, each with
-// the file's name, as `corsedge check` prints them.
-func errorText(err error) string {
-	problems := rules.Problems(err)
-	if len(problems) == 0 {
-		return err.Error()
-	}
-	lines := make([]string, len(problems))
-	for i, p := range problems {
-		lines[i] = p.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// firstPosition returns the position of the first error in err, if any.
-func firstPosition(err error) (line, col int) {
-	for _, p := range rules.Problems(err) {
-		if !p.Warning {
-			return p.Line, p.Col
-		}
-	}
-	return 0, 0
-}
+// errorText is every problem of a rules error, one a line, as `corsedge
+// check` prints them but without the file name, which the log and /status
+// carry beside it.
+func errorText(err error) string { return strings.Join(rules.Describe(err, ""), "\n") }
