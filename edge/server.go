@@ -83,7 +83,8 @@ func New(cfg Config) (*Server, error) {
 		ReadBufferSize:        8 << 10,          // bounds the request head
 		MaxRequestBodySize:    maxRequestBody,
 		LazyRequestTime:       true, // nothing reads ctx.Time(): skip a clock read per request
-		Logger:                fasthttpLogger{cfg.Logger},
+		Logger:                fasthttpLogger{&rateLog{log: cfg.Logger, source: "fasthttp"}},
+		SecureErrorLogMessage: true, // errors about bad requests never quote the request buffer
 	}
 	return s, nil
 }
@@ -145,14 +146,3 @@ func (s *Server) onSIGHUP(ctx context.Context, hup <-chan os.Signal) {
 		}
 	}
 }
-
-// fasthttpLogger sends fasthttp's own messages (connection errors) to slog.
-type fasthttpLogger struct{ log *slog.Logger }
-
-func (l fasthttpLogger) Printf(format string, args ...any) {
-	l.log.Warn(fmt.Sprintf(format, args...))
-}
-
-// Handler returns the public request handler, for in-process benchmarks and
-// tests that drive a fasthttp.RequestCtx directly.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
