@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net"
@@ -13,29 +12,11 @@ import (
 	"corsedge/edge"
 )
 
-// lockedBuffer is a log destination safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A flood of malformed requests logs a few lines a second and a count of
 // the rest, never a header value.
 func TestMalformedRequestFloodLogsFewLines(t *testing.T) {
 	const secret = "s3cr3t-session-7f1c"
-	var logs lockedBuffer
+	var logs edge.LogBuffer
 	ts := startServer(t, floodRules, func(c *edge.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})

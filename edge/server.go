@@ -36,12 +36,13 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server serves assets with CORS headers from the current rule table.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	http    *fasthttp.Server
-	state   atomic.Pointer[state]
-	outcome atomic.Pointer[reloadOutcome]
-	metrics metrics
+	cfg      Config
+	log      *slog.Logger
+	http     *fasthttp.Server
+	state    atomic.Pointer[state]
+	outcome  atomic.Pointer[reloadOutcome]
+	metrics  metrics
+	assetLog *rateLog // asset I/O errors, a few lines a second
 
 	reloadMu sync.Mutex // one reload at a time
 }
@@ -61,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"}}
 	src, err := os.ReadFile(cfg.RulesFile)
 	if err != nil {
 		return nil, err
@@ -75,6 +76,7 @@ func New(cfg Config) (*Server, error) {
 	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
 	s.http = &fasthttp.Server{
 		Handler:               s.handle,
+		ErrorHandler:          s.handleError,
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		ReadTimeout:           10 * time.Second,
