@@ -88,7 +88,7 @@ func TestReadErrorsCarryCORS(t *testing.T) {
 	for _, want := range []string{
 		`corsedge_requests_total{kind="bad_request",decision="allowed"} 2`, // the allowed origin and "*"
 		`corsedge_requests_total{kind="bad_request",decision="refused"} 2`, // a refused origin, a path no rule covers
-		`corsedge_requests_total{kind="bad_request",decision="none"} 5`, // reset requests: no Origin read
+		`corsedge_requests_total{kind="bad_request",decision="none"} 5`,    // reset requests: no Origin read
 	} {
 		if m := metricsText(t, ts.admin); !strings.Contains(m, want+"\n") {
 			t.Errorf("/metrics lacks %q", want)
