@@ -151,6 +151,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	admin := fs.String("admin", "127.0.0.1:9090", `admin listen address ("" turns it off)`)
 	cacheSize := fs.Int("cache-size", edge.DefaultCacheSize, "decision cache entries")
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
+	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -165,8 +166,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *poll == 0 {
 		*poll = -1 // edge.Config: negative turns polling off
 	}
+	if *maxConnsPerIP == 0 {
+		*maxConnsPerIP = -1 // edge.Config: negative turns the limit off
+	}
 	srv, err := edge.New(edge.Config{
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
+		MaxConnsPerIP: *maxConnsPerIP,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)

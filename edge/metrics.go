@@ -100,6 +100,7 @@ func (s *Server) writeMetrics(w io.Writer) {
 	counter(w, "corsedge_decision_cache_misses_total", "Decisions computed on a cache miss.", m.cache.misses.Load())
 	counter(w, "corsedge_decision_cache_evictions_total", "Decisions evicted to keep the cache within its bound.", m.cache.evictions.Load())
 	gauge(w, "corsedge_decision_cache_entries", "Decisions cached for the current table.", float64(st.cache.len()))
+	s.writeConnMetrics(w)
 	counter(w, "corsedge_asset_errors_total", "Assets not served because of an I/O error (answered 503).", m.assetErrors.Load())
 }
 

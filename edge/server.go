@@ -18,6 +18,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
+	"corsedge/internal/connlimit"
 	"corsedge/rules"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	Poll      time.Duration // checksum poll of the rules file; 30 s when 0, none when negative
 	Debounce  time.Duration // quiet time after a file event before reloading; 100 ms when 0
 	Logger    *slog.Logger  // slog.Default() when nil
+
+	MaxConnsPerIP int // connections one client address may hold; DefaultMaxConnsPerIP when 0, no limit when negative
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
@@ -42,7 +45,8 @@ type Server struct {
 	state    atomic.Pointer[state]
 	outcome  atomic.Pointer[reloadOutcome]
 	metrics  metrics
-	assetLog *rateLog // asset I/O errors, a few lines a second
+	assetLog *rateLog                           // asset I/O errors, a few lines a second
+	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 
 	reloadMu sync.Mutex // one reload at a time
 }
@@ -77,6 +81,8 @@ func New(cfg Config) (*Server, error) {
 	s.http = &fasthttp.Server{
 		Handler:               s.handle,
 		ErrorHandler:          s.handleError,
+		ConnState:             s.connState,
+		Concurrency:           connConcurrency(descriptorLimit()), // below RLIMIT_NOFILE: see connConcurrency
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		ReadTimeout:           10 * time.Second,
@@ -117,7 +123,7 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 		})
 	}
 	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(public) }()
+	go func() { served <- s.http.Serve(s.guard(public)) }()
 	var err error
 	select {
 	case err = <-served:
