@@ -167,6 +167,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cacheSize := fs.Int("cache-size", edge.DefaultCacheSize, "decision cache entries")
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
 	maxRulesSize := maxRulesSizeFlag(fs)
+	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -183,9 +184,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *poll == 0 {
 		*poll = -1 // edge.Config: negative turns polling off
 	}
+	if *maxConnsPerIP == 0 {
+		*maxConnsPerIP = -1 // edge.Config: negative turns the limit off
+	}
 	srv, err := edge.New(edge.Config{
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
-		MaxRulesSize: *maxRulesSize,
+		MaxRulesSize:  *maxRulesSize,
+		MaxConnsPerIP: *maxConnsPerIP,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)

@@ -14,6 +14,13 @@ import (
 // DefaultCacheSize is the decision cache's default bound, in entries.
 const DefaultCacheSize = 65536
 
+// maxCachedOrigin is the longest Origin the cache keeps a decision for. It
+// is rules/internal/origin's maxOriginLen: anything longer is no serialized
+// origin (RFC 6454 §6.2, at most 267 bytes) and can only match "*", so its
+// decision is as cheap to make as to look up, and caching it would let each
+// request pin up to a whole request head (8 KiB) in memory.
+const maxCachedOrigin = 512
+
 // decisionKey identifies a cached decision: the request's Origin and the path
 // prefix the table selected. The prefix pointer belongs to the cache's own
 // table, so keys never outlive the table they were decided under.
@@ -76,10 +83,15 @@ func (c *decisionCache) shard(origin []byte) *lru.Cache[decisionKey, rules.Decis
 
 // decide returns p's decision for origin, from the cache when it holds one.
 // origin is request memory, valid only during the request: the lookup reads
-// it in place, and only a copy is ever stored.
+// it in place, and only a copy is ever stored. Only origins of at most
+// maxCachedOrigin bytes on prefixes whose answer varies by origin are
+// cached, so an entry never costs more than maxCacheEntryBytes.
 func (c *decisionCache) decide(p *rules.Prefix, origin []byte) rules.Decision {
-	if len(origin) == 0 {
-		return p.Decide(nil) // no Origin: one pointer read, nothing to cache
+	switch {
+	case len(origin) == 0, !p.VariesByOrigin():
+		return p.Decide(nil) // the same answer for every origin: one pointer read
+	case len(origin) > maxCachedOrigin:
+		return p.Decide(origin) // only "*" can match: a bounded lookup, never stored
 	}
 	shard := c.shard(origin)
 	if d, ok := shard.Get(decisionKey{origin: borrowString(origin), prefix: p}); ok {
@@ -108,3 +120,10 @@ func (c *decisionCache) len() int {
 func borrowString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
+
+// maxCacheEntryBytes bounds what one cached decision costs on the heap: the
+// Origin's copy (at most maxCachedOrigin bytes), the LRU's list entry and
+// its map slot. A full cache of maxCachedOrigin-byte origins measures 688
+// bytes an entry with runtime.MemStats (TestDecisionCacheMemoryBound), so
+// the default cache stays under 65,536 × 768 B = 48 MiB.
+const maxCacheEntryBytes = 768

@@ -29,6 +29,13 @@ var invalidOrigin = []byte("\x00several origins")
 // other method 405 and Allow. All but preflights carry the CORS headers of
 // their origin. It allocates nothing when the decision is cached.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	k, d, err := s.respond(ctx)
+	s.finish(ctx, k, d, err)
+}
+
+// respond writes the response to one request and says what it was, for
+// finish; err is what kept an asset from being served, if anything.
+func (s *Server) respond(ctx *fasthttp.RequestCtx) (requestKind, decisionLabel, error) {
 	st := s.state.Load()
 	var req corsRequest
 	readCORSRequest(&ctx.Request.Header, &req)
@@ -38,28 +45,45 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	if p := st.table.Select(path); p != nil {
 		d = st.cache.decide(p, origin)
 	}
+	k := kindMethodNotAllowed
 	switch string(ctx.Request.Header.Method()) {
 	case fasthttp.MethodGet, fasthttp.MethodHead:
-		s.metrics.countRequest(kindActual, decisionOf(d, origin))
 		d.WriteActual(&ctx.Response.Header, origin)
 		cacheControl, _ := st.table.CacheControl(path)
-		_ = s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
-		return
+		err := s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
+		return kindActual, decisionOf(d, origin), err
 	case fasthttp.MethodOptions:
 		if origin != nil && req.hasMethod {
-			s.preflight(ctx, d, &req)
-			return
+			return kindPreflight, s.preflight(ctx, d, &req), nil
 		}
-		s.metrics.countRequest(kindOptions, decisionOf(d, origin))
+		k = kindOptions
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 	default:
-		s.metrics.countRequest(kindMethodNotAllowed, decisionOf(d, origin))
 		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
 	}
 	ctx.Response.Header.SetCanonical(keyAllow, allowedMethods)
-	d.WriteActual(&ctx.Response.Header, origin)
+	writeCORS(&ctx.Response.Header, d, origin)
+	return k, decisionOf(d, origin), nil
+}
+
+// writeCORS sets the CORS headers of an answer that carries no asset (so no
+// Vary: Accept-Encoding to merge with).
+func writeCORS(h *fasthttp.ResponseHeader, d rules.Decision, origin []byte) {
+	d.WriteActual(h, origin)
 	if d.Vary() != "" {
-		ctx.Response.Header.SetCanonical(keyVary, varyOrigin)
+		h.SetCanonical(keyVary, varyOrigin)
+	}
+}
+
+// finish is where every request ends, whether handle or handleError
+// answered it: the response's status and body are final. It counts the
+// request and logs and counts what kept an asset from being served.
+func (s *Server) finish(ctx *fasthttp.RequestCtx, k requestKind, d decisionLabel, err error) {
+	s.metrics.countRequest(k, d)
+	if err != nil && k != kindBadRequest { // fasthttp logs its own read errors
+		s.metrics.assetErrors.Add(1)
+		s.assetLog.Warn("asset not served", "path", string(ctx.Path()),
+			"status", ctx.Response.StatusCode(), "error", err)
 	}
 }
 
@@ -67,17 +91,16 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 // origin, method and every requested header are allowed, else 403 with no
 // CORS header at all (the browser then reports a CORS failure; 403 tells a
 // person reading the network log why).
-func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, req *corsRequest) {
+func (s *Server) preflight(ctx *fasthttp.RequestCtx, d rules.Decision, req *corsRequest) decisionLabel {
 	ok := d.Preflight(req.method, req.headers[:req.headerLines]) == rules.Accepted
 	ctx.Response.Header.SetCanonical(keyVary, preflightVary)
 	if !ok {
-		s.metrics.countRequest(kindPreflight, decisionRefused)
 		ctx.SetStatusCode(fasthttp.StatusForbidden)
-		return
+		return decisionRefused
 	}
-	s.metrics.countRequest(kindPreflight, decisionAllowed)
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
 	d.WritePreflight(&ctx.Response.Header, req.origin, req.privateNet)
+	return decisionAllowed
 }
 
 // decisionOf labels an actual request's decision for the metrics.

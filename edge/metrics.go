@@ -14,10 +14,11 @@ const (
 	kindActual
 	kindOptions          // OPTIONS that is not a preflight
 	kindMethodNotAllowed // any method but GET, HEAD and OPTIONS
+	kindBadRequest       // fasthttp could not read it: 400, 408, 413, 431 (see handleError)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"preflight", "actual", "options", "method_not_allowed"}
+var kindNames = [numKinds]string{"preflight", "actual", "options", "method_not_allowed", "bad_request"}
 
 type decisionLabel uint8
 
@@ -70,6 +71,8 @@ type metrics struct {
 	requests [numKinds][numDecisions]atomic.Uint64
 	reloads  [numTriggers][numResults]atomic.Uint64
 	cache    cacheStats
+
+	assetErrors atomic.Uint64 // assets not served for an I/O error (a 503)
 }
 
 func (m *metrics) countRequest(k requestKind, d decisionLabel) { m.requests[k][d].Add(1) }
@@ -102,6 +105,8 @@ func (s *Server) writeMetrics(w io.Writer) {
 	counter(w, "corsedge_decision_cache_misses_total", "Decisions computed on a cache miss.", m.cache.misses.Load())
 	counter(w, "corsedge_decision_cache_evictions_total", "Decisions evicted to keep the cache within its bound.", m.cache.evictions.Load())
 	gauge(w, "corsedge_decision_cache_entries", "Decisions cached for the current table.", float64(st.cache.len()))
+	s.writeConnMetrics(w)
+	counter(w, "corsedge_asset_errors_total", "Assets not served because of an I/O error (answered 503).", m.assetErrors.Load())
 }
 
 func gauge(w io.Writer, name, help string, v float64) {

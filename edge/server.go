@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
+	"corsedge/internal/connlimit"
 	"corsedge/internal/safefile"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	// safefile.DefaultLimit (64 MiB) when 0.
 	MaxRulesSize int64
 	Logger       *slog.Logger // slog.Default() when nil
+
+	MaxConnsPerIP int // connections one client address may hold; DefaultMaxConnsPerIP when 0, no limit when negative
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
@@ -35,12 +38,14 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server serves assets with CORS headers from the current rule table.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	http    *fasthttp.Server
-	state   atomic.Pointer[state]
-	outcome atomic.Pointer[reloadOutcome]
-	metrics metrics
+	cfg      Config
+	log      *slog.Logger
+	http     *fasthttp.Server
+	state    atomic.Pointer[state]
+	outcome  atomic.Pointer[reloadOutcome]
+	metrics  metrics
+	assetLog *rateLog                           // asset I/O errors, a few lines a second
+	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 
 	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
 	unguarded   atomic.Bool      // "read without a lease" was logged
@@ -64,13 +69,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"}}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err
 	}
 	s.http = &fasthttp.Server{
 		Handler:               s.handle,
+		ErrorHandler:          s.handleError,
+		ConnState:             s.connState,
+		Concurrency:           connConcurrency(descriptorLimit()), // below RLIMIT_NOFILE: see connConcurrency
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		ReadTimeout:           10 * time.Second,
@@ -79,7 +87,8 @@ func New(cfg Config) (*Server, error) {
 		ReadBufferSize:        8 << 10,          // bounds the request head
 		MaxRequestBodySize:    maxRequestBody,
 		LazyRequestTime:       true, // nothing reads ctx.Time(): skip a clock read per request
-		Logger:                fasthttpLogger{cfg.Logger},
+		Logger:                fasthttpLogger{&rateLog{log: cfg.Logger, source: "fasthttp"}},
+		SecureErrorLogMessage: true, // errors about bad requests never quote the request buffer
 	}
 	return s, nil
 }
@@ -104,7 +113,7 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 		})
 	}
 	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(public) }()
+	go func() { served <- s.http.Serve(s.guard(public)) }()
 	var err error
 	select {
 	case err = <-served:
@@ -123,14 +132,3 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 	wg.Wait()
 	return err
 }
-
-// fasthttpLogger sends fasthttp's own messages (connection errors) to slog.
-type fasthttpLogger struct{ log *slog.Logger }
-
-func (l fasthttpLogger) Printf(format string, args ...any) {
-	l.log.Warn(fmt.Sprintf(format, args...))
-}
-
-// Handler returns the public request handler, for in-process benchmarks and
-// tests that drive a fasthttp.RequestCtx directly.
-func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }

@@ -163,6 +163,11 @@ func (t *Table) CacheControl(path []byte) (string, bool) {
 	return "", false
 }
 
+// VariesByOrigin reports whether the decision depends on the request's
+// Origin; when it does not (a credential-less "*" first candidate), every
+// Origin, and none, gets the decision of Decide(nil).
+func (p *Prefix) VariesByOrigin() bool { return p.varyOrigin }
+
 // Decide returns the decision of the first candidate, in file order, whose
 // origin patterns match origin. A request without Origin is decided as if
 // its origin matched "*" alone. Decide does not allocate.

@@ -1,0 +1,82 @@
+package edge
+
+import (
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/valyala/fasthttp"
+
+	"corsedge/internal/connlimit"
+)
+
+// DefaultMaxConnsPerIP is how many connections one client address (an IPv6
+// client by its /64) may hold by default. Browsers open up to 6 per host,
+// and a carrier-grade NAT or an office proxy puts hundreds of them behind
+// one address: 1024 lets about 170 such browsers load at once, and keeps
+// any one address to under 0.4% of the connections at the usual descriptor
+// limits (Concurrency 262,144). Behind a proxy every client has the
+// proxy's address: turn it off there.
+const DefaultMaxConnsPerIP = 1024
+
+// fdReserve is the descriptors kept out of the connection bound: standard
+// streams, both listeners, the rules watch (inotify, epoll), a rules read,
+// the asset root and admin connections.
+const fdReserve = 64
+
+// connConcurrency returns the most connections to serve at once under a
+// descriptor limit of nofile (0: unknown). Each connection can hold a
+// streamed file's descriptor besides its own, so it gets half of what the
+// reserve leaves: clients alone can then never run the process out of
+// descriptors, and a connection over the bound is answered 503 and closed
+// rather than left to fail accept(2).
+func connConcurrency(nofile uint64) int {
+	switch {
+	case nofile == 0 || nofile >= 2*fasthttp.DefaultConcurrency+fdReserve:
+		return fasthttp.DefaultConcurrency
+	case nofile < fdReserve+2:
+		return 1
+	}
+	return int((nofile - fdReserve) / 2)
+}
+
+// guard wraps the public listener so that running out of descriptors is
+// retried, not fatal, and the per-address limit holds.
+func (s *Server) guard(ln net.Listener) net.Listener {
+	perIP := s.cfg.MaxConnsPerIP
+	if perIP == 0 {
+		perIP = DefaultMaxConnsPerIP
+	}
+	retries := &rateLog{log: s.log, source: "accept"}
+	l := connlimit.New(ln, perIP, func(err error) {
+		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.http.GetOpenConnectionsCount())
+	})
+	s.conns.Store(l)
+	s.log.Info("connection limits", "descriptors", descriptorLimit(),
+		"concurrency", s.http.Concurrency, "max_conns_per_ip", max(perIP, 0))
+	return l
+}
+
+// connState gives a closed connection's per-address slot back (fasthttp's
+// ConnState: called once with StateClosed or StateHijacked per connection).
+func (s *Server) connState(c net.Conn, state fasthttp.ConnState) {
+	if state == fasthttp.StateClosed || state == fasthttp.StateHijacked {
+		if l := s.conns.Load(); l != nil {
+			l.Release(c)
+		}
+	}
+}
+
+// writeConnMetrics writes the connection gauges and counters.
+func (s *Server) writeConnMetrics(w io.Writer) {
+	var perIP, retried uint64
+	if l := s.conns.Load(); l != nil {
+		perIP, retried = l.RefusedPerIP(), l.Retried()
+	}
+	gauge(w, "corsedge_connections_open", "Public connections open now.", float64(max(s.http.GetOpenConnectionsCount(), 0)))
+	fmt.Fprintln(w, "# HELP corsedge_connections_refused_total Public connections refused: over the concurrency bound (503) or the per-address limit (429).")
+	fmt.Fprintln(w, "# TYPE corsedge_connections_refused_total counter")
+	fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "concurrency", s.http.GetRejectedConnectionsCount())
+	fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "per_ip", perIP)
+	counter(w, "corsedge_accept_errors_total", "Accept errors (EMFILE, ENFILE, ...) retried after a backoff.", retried)
+}
