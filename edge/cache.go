@@ -14,12 +14,11 @@ import (
 // DefaultCacheSize is the decision cache's default bound, in entries.
 const DefaultCacheSize = 65536
 
-// maxCachedOrigin is the longest Origin the cache keeps a decision for. It
-// is rules/internal/origin's maxOriginLen: anything longer is no serialized
-// origin (RFC 6454 §6.2, at most 267 bytes) and can only match "*", so its
+// maxCachedOrigin is the longest Origin the cache keeps a decision for:
+// anything longer than rules.MaxOriginLen can only match "*", so its
 // decision is as cheap to make as to look up, and caching it would let each
 // request pin up to a whole request head (8 KiB) in memory.
-const maxCachedOrigin = 512
+const maxCachedOrigin = rules.MaxOriginLen
 
 // decisionKey identifies a cached decision: the request's Origin and the path
 // prefix the table selected. The prefix pointer belongs to the cache's own
