@@ -141,10 +141,3 @@ func (c *cache) removeLocked(e *entry) {
 	delete(c.m, e.name)
 	c.bytes -= e.cost
 }
-
-// size reports the number of entries and the bytes they are charged.
-func (c *cache) size() (entries int, bytes int64) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m), c.bytes
-}

@@ -42,7 +42,11 @@ func ResolveRange(field string, size int64) (status int, start, length int64) {
 }
 
 // CacheSize reports the in-memory set's entries and charged bytes.
-func CacheSize(s *Server) (entries int, bytes int64) { return s.cache.size() }
+func CacheSize(s *Server) (entries int, bytes int64) {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return len(s.cache.m), s.cache.bytes
+}
 
 // CachedNames lists the names held in memory, sorted.
 func CachedNames(s *Server) []string {
