@@ -3,9 +3,12 @@ package assets
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Options configures a Server. The zero value serves the embedded demo set
@@ -15,6 +18,7 @@ type Options struct {
 	MaxFileInMemory int64         // files up to this size are held in memory with headers prepared once; default 256 KiB
 	MaxMemory       int64         // bound on the in-memory set's total bytes; default 64 MiB (evicting about the least recently used)
 	Revalidate      time.Duration // how often a file held in memory is stat'ed for changes; default 500ms
+	Logger          *slog.Logger  // where asset problems are logged; slog.Default() when nil
 }
 
 const (
@@ -35,6 +39,8 @@ type Server struct {
 	clock           *clock
 	maxFileInMemory int64
 	revalidate      int64 // nanoseconds
+	log             *slog.Logger
+	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 
 	closeOnce sync.Once
 	closeErr  error
@@ -51,6 +57,8 @@ func New(opts Options) (*Server, error) {
 		cache:           newCache(opts.MaxMemory),
 		maxFileInMemory: opts.MaxFileInMemory,
 		revalidate:      int64(opts.Revalidate),
+		log:             opts.Logger,
+		staleLogged:     newStaleLog(),
 	}
 	if opts.Root == "" {
 		s.tree, s.files, err = openDemo()
@@ -88,6 +96,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Revalidate == 0 {
 		o.Revalidate = defaultRevalidate
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	if o.MaxFileInMemory > o.MaxMemory && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("assets: MaxFileInMemory (%d) exceeds MaxMemory (%d)", o.MaxFileInMemory, o.MaxMemory))
