@@ -54,3 +54,17 @@ func CachedNames(s *Server) []string {
 	defer s.cache.mu.RUnlock()
 	return slices.Sorted(maps.Keys(s.cache.m))
 }
+
+// ETagListMatches runs the If-Match (strong) or If-None-Match (weak) list parser.
+func ETagListMatches(list, etag string, strong bool) bool {
+	return etagListMatches([]byte(list), []byte(etag), strong)
+}
+
+// FileName runs the path guard on a cleaned request path.
+func FileName(p string) (name string, ok bool) {
+	n, ok := fileName([]byte(p))
+	return string(n), ok
+}
+
+// MaxPathLen is the longest request path looked up.
+const MaxPathLen = maxPathLen
