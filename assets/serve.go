@@ -132,7 +132,7 @@ func (s *Server) serveStream(ctx *fasthttp.RequestCtx, name string, media *media
 	s.respond(ctx, media, streamVariant(enc, v), f, req, h)
 }
 
-// respond answers with variant v of a file: 304, 416, 206 or 200. Its body is
+// respond answers with variant v of a file: 412, 304, 416, 206 or 200. Its body is
 // v.body, or the open file f, which respond closes or hands to fasthttp.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant, f fs.File, req *request, h Hints) {
 	resp := &ctx.Response.Header
