@@ -156,7 +156,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	files, err := assets.New(assets.Options{Root: *root})
+	files, err := assets.New(assets.Options{Root: *root, Logger: log})
 	if err != nil {
 		log.Error("cannot serve assets", "root", *root, "error", err)
 		return 1
