@@ -24,11 +24,10 @@ func newStaleLog() *lru.Cache[staleKey, struct{}] {
 	return c
 }
 
-// staleSidecar reports whether the sidecar of file name for enc, in state sv,
-// is older than the file in state fv: it was made from an earlier content and
-// is not served, in favour of a fresh sidecar or identity. Equal times are
-// fresh: gzip, brotli and zstd give their output the input's time. Each stale
-// state is logged once, not on every request that meets it.
+// staleSidecar reports whether the enc sidecar of file name (state fv), in
+// state sv, is older than the file, so made from an earlier content: it is
+// not served, and each such state is logged once. Equal times are fresh: gzip,
+// brotli and zstd give their output the input's time.
 func (s *Server) staleSidecar(name string, enc encoding, fv, sv version) bool {
 	if sv.modTime >= fv.modTime {
 		return false

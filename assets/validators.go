@@ -14,13 +14,8 @@ import (
 // replacing it by rename, changes at least one field.
 type version struct {
 	size    int64
-	modTime int64 // Unix nanoseconds
-	// changed is the inode change time (st_ctim) in Unix nanoseconds, 0 where
-	// there is none: a rewrite in place that keeps the size and restores the
-	// modification time (cp -p, touch -d, tar) still moves it. It only detects
-	// changes and is never part of an entity tag: hosts holding the same files
-	// disagree on it, and chmod moves it too.
-	changed int64
+	modTime int64  // Unix nanoseconds
+	changed int64  // inode change time (st_ctim), Unix nanoseconds; 0 where none; never in an ETag (hosts differ on it)
 	inode   uint64 // 0 where the file system has none (embedded files)
 	device  uint64
 }
@@ -30,18 +25,16 @@ type version struct {
 const zipEpoch = 315532800
 
 // usefulModTime reports whether a modification time (Unix nanoseconds) can tell
-// two versions of a file apart. As Caddy's file server does, Unix seconds 0 and
-// 1 (pinned by Nix, Bazel, SOURCE_DATE_EPOCH=0) are not, and neither are times
-// before 1970 or the zip epoch: files changed in a rebuild keep such a time.
+// two versions of a file apart: like Caddy's file server, not Unix seconds 0
+// or 1, nor times before 1970 or the zip epoch, which rebuilt files keep.
 func usefulModTime(ns int64) bool {
 	sec := ns / int64(time.Second)
 	return ns >= 0 && sec != 0 && sec != 1 && sec != zipEpoch
 }
 
-// appendStatTag appends a strong entity tag (RFC 9110 §8.8.3) made of the size
-// and modification time, in hex, like Caddy and nginx: a streamed file's tag
-// needs no read of the content, and hosts holding the same files agree on it.
-// Call it only for a useful modification time.
+// appendStatTag appends a strong entity tag (RFC 9110 §8.8.3) of size and
+// modification time in hex, like Caddy and nginx: a streamed file's tag needs
+// no read of the content. Only for a useful modification time.
 func appendStatTag(dst []byte, v version, enc encoding) []byte {
 	dst = append(dst, '"')
 	dst = strconv.AppendUint(dst, uint64(v.size), 16)
@@ -50,9 +43,9 @@ func appendStatTag(dst []byte, v version, enc encoding) []byte {
 	return appendCodingSuffix(dst, enc)
 }
 
-// appendContentTag appends a strong entity tag for a body held in memory: the
-// first 128 bits of its SHA-256, base64url. It changes exactly when the bytes
-// do, whatever the file's times, and every host agrees on it.
+// appendContentTag appends a strong entity tag for a body held in memory, the
+// first 128 bits of its SHA-256 in base64url: it changes exactly when the
+// bytes do, whatever the file's times, and every host agrees on it.
 func appendContentTag(dst, body []byte, enc encoding) []byte {
 	sum := sha256.Sum256(body)
 	dst = append(dst, '"')
@@ -75,11 +68,9 @@ func appendLastModified(dst []byte, v version) []byte {
 	return fasthttp.AppendHTTPDate(dst, time.Unix(0, v.modTime))
 }
 
-// singleField returns the value of a field that allows one member and the
-// number of field lines it came in. Only lines == 1 makes value usable: the
-// same field on several lines is a list (RFC 9110 §5.3), which such a field
-// cannot be, so it is ignored rather than read first-wins. PeekAll reuses the
-// header's buffer: this does not allocate.
+// singleField returns a one-member field's value and how many lines it came
+// in: on several lines it is a list (RFC 9110 §5.3) it cannot be, so only
+// lines == 1 is usable, never first-wins. PeekAll reuses a buffer: no allocation.
 func singleField(req *fasthttp.RequestHeader, name string) (value []byte, lines int) {
 	all := req.PeekAll(name)
 	if len(all) != 1 {
@@ -88,10 +79,9 @@ func singleField(req *fasthttp.RequestHeader, name string) (value []byte, lines 
 	return all[0], 1
 }
 
-// preconditionsHold evaluates If-Match or, only without it, If-Unmodified-Since,
-// steps 1 and 2 of RFC 9110 §13.2.2, which come before any 304 and any range:
-// false is a 412, so a resumed download never splices two versions. hasDate
-// is false for a representation sent without Last-Modified.
+// preconditionsHold evaluates If-Match or, only without it, If-Unmodified-Since
+// (RFC 9110 §13.2.2 steps 1-2, before any 304 or range); false is a 412, so a
+// resumed download never splices two versions. hasDate: Last-Modified is sent.
 func preconditionsHold(req *fasthttp.RequestHeader, etag []byte, modSeconds int64, hasDate bool) bool {
 	if lines := req.PeekAll(fasthttp.HeaderIfMatch); len(lines) > 0 {
 		for _, line := range lines { // several lines are one list (§5.3)
@@ -110,9 +100,8 @@ func preconditionsHold(req *fasthttp.RequestHeader, etag []byte, modSeconds int6
 }
 
 // notModified evaluates If-None-Match or, only without it, If-Modified-Since
-// against a representation, as steps 3 and 4 of RFC 9110 §13.2.2 order them
-// for GET and HEAD. modSeconds is its Last-Modified in Unix seconds; without
-// a Last-Modified (lastModified empty) If-Modified-Since is ignored.
+// (RFC 9110 §13.2.2 steps 3-4, GET and HEAD); If-Modified-Since is ignored for
+// a representation sent without Last-Modified (lastModified empty).
 func notModified(req *fasthttp.RequestHeader, etag, lastModified []byte, modSeconds int64) bool {
 	if lines := req.PeekAll(fasthttp.HeaderIfNoneMatch); len(lines) > 0 {
 		for _, line := range lines {
@@ -134,10 +123,8 @@ func notModified(req *fasthttp.RequestHeader, etag, lastModified []byte, modSeco
 }
 
 // etagListMatches reports whether an If-Match or If-None-Match value is "*" or
-// lists etag, under the strong comparison of RFC 9110 §8.8.3.2 (a W/ tag never
-// matches) or the weak one (a W/ prefix is ignored). etag is strong, or empty
-// for a representation without one, which only "*" matches. A malformed
-// element ends the list without a match.
+// lists etag (strong, or empty: none) under the strong or weak comparison of
+// RFC 9110 §8.8.3.2; a malformed element ends the list without a match.
 func etagListMatches(list, etag []byte, strong bool) bool {
 	for {
 		for len(list) > 0 && (list[0] == ',' || list[0] == ' ' || list[0] == '\t') {
@@ -173,11 +160,10 @@ func etagListMatches(list, etag []byte, strong bool) bool {
 	}
 }
 
-// rangeApplies evaluates If-Range (RFC 9110 §13.1.5): without it a Range
-// applies; with it, only when it holds the representation's entity tag, under
-// the strong comparison (so never a W/ tag), or exactly its Last-Modified date.
-// An If-Range that cannot be evaluated (several lines, empty) never lets the
-// Range apply: the whole representation is always a safe answer.
+// rangeApplies evaluates If-Range (RFC 9110 §13.1.5): a Range applies without
+// it, or when it holds the entity tag (strong comparison) or exactly the
+// Last-Modified date. One that cannot be evaluated (several lines, empty) never
+// does: the whole representation is always a safe answer.
 func rangeApplies(req *fasthttp.RequestHeader, etag, lastModified []byte) bool {
 	v, lines := singleField(req, fasthttp.HeaderIfRange)
 	switch {
