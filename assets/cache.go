@@ -12,20 +12,40 @@ type variant struct {
 	enc          encoding
 	size         int64
 	modSeconds   int64  // Last-Modified in Unix seconds
-	etag         []byte // quoted strong entity tag
-	lastModified []byte // HTTP-date
+	etag         []byte // quoted strong entity tag; nil: none is sent
+	lastModified []byte // HTTP-date; nil: none is sent
 	body         []byte // the content, when held in memory
 }
 
-func newVariant(enc encoding, v version, body []byte) *variant {
-	return &variant{
-		enc:          enc,
-		size:         v.size,
-		modSeconds:   time.Unix(0, v.modTime).Unix(),
-		etag:         appendETag(nil, v, enc),
-		lastModified: appendLastModified(nil, v),
-		body:         body,
+// memoryVariant prepares a coding held in memory: its entity tag comes from
+// body, so a rewrite that keeps size and modification time still changes it.
+func memoryVariant(enc encoding, v version, body []byte) *variant {
+	va := datedVariant(enc, v)
+	va.etag = appendContentTag(nil, body, enc)
+	va.body = body
+	return va
+}
+
+// streamVariant prepares a coding streamed from disk, whose entity tag can
+// only come from its size and time: without a useful time it gets none, so
+// no 304 and no If-Range match rest on a time that means nothing.
+func streamVariant(enc encoding, v version) *variant {
+	va := datedVariant(enc, v)
+	if va.lastModified != nil {
+		va.etag = appendStatTag(nil, v, enc)
 	}
+	return va
+}
+
+// datedVariant is a variant without entity tag or body, with Last-Modified
+// only when the modification time is useful (see usefulModTime).
+func datedVariant(enc encoding, v version) *variant {
+	va := &variant{enc: enc, size: v.size}
+	if usefulModTime(v.modTime) {
+		va.modSeconds = time.Unix(0, v.modTime).Unix()
+		va.lastModified = appendLastModified(nil, v)
+	}
+	return va
 }
 
 // entry is a file held in memory with its sidecars. Its content never changes:
@@ -140,11 +160,4 @@ func (c *cache) removeLocked(e *entry) {
 	c.ring = c.ring[:len(c.ring)-1]
 	delete(c.m, e.name)
 	c.bytes -= e.cost
-}
-
-// size reports the number of entries and the bytes they are charged.
-func (c *cache) size() (entries int, bytes int64) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m), c.bytes
 }

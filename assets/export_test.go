@@ -42,7 +42,12 @@ func ResolveRange(field string, size int64) (status int, start, length int64) {
 }
 
 // CacheSize reports the in-memory set's entries and charged bytes.
-func CacheSize(s *Server) (entries int, bytes int64) { return s.cur.Load().cache.size() }
+func CacheSize(s *Server) (entries int, bytes int64) {
+	c := s.cur.Load().cache
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m), c.bytes
+}
 
 // CachedNames lists the names held in memory, sorted.
 func CachedNames(s *Server) []string {
@@ -51,3 +56,17 @@ func CachedNames(s *Server) []string {
 	defer c.mu.RUnlock()
 	return slices.Sorted(maps.Keys(c.m))
 }
+
+// ETagListMatches runs the If-Match (strong) or If-None-Match (weak) list parser.
+func ETagListMatches(list, etag string, strong bool) bool {
+	return etagListMatches([]byte(list), []byte(etag), strong)
+}
+
+// FileName runs the path guard on a cleaned request path.
+func FileName(p string) (name string, ok bool) {
+	n, ok := fileName([]byte(p))
+	return string(n), ok
+}
+
+// MaxPathLen is the longest request path looked up.
+const MaxPathLen = maxPathLen

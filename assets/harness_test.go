@@ -3,10 +3,12 @@ package assets_test
 import (
 	"bufio"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -125,10 +127,12 @@ func (h *harness) send(method, request string) (*response, error) {
 	return &response{status: resp.StatusCode, header: resp.Header, body: string(body)}, nil
 }
 
-// writeTree creates files (slash-separated names) under dir.
+// writeTree creates files (slash-separated names) under dir, in name order:
+// a sidecar is written after its file, so it is never older (stale).
 func writeTree(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
-	for name, content := range files {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		content := files[name]
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

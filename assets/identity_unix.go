@@ -8,10 +8,11 @@ import (
 )
 
 // fileIdentity returns the inode and device of a file on disk, which tell a
-// file replaced by rename from the one it replaced.
-func fileIdentity(fi fs.FileInfo) (inode, device uint64) {
+// file replaced by rename from the one it replaced, and its inode change time
+// in Unix nanoseconds, which tells a rewrite in place that kept size and mtime.
+func fileIdentity(fi fs.FileInfo) (inode, device uint64, changed int64) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino), uint64(st.Dev)
+		return uint64(st.Ino), uint64(st.Dev), changeTime(st)
 	}
-	return 0, 0
+	return 0, 0, 0
 }

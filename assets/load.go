@@ -48,7 +48,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		return nil, err
 	}
 	e := &entry{name: name, media: media, cost: entryOverhead + v.size}
-	e.variants[encIdentity] = newVariant(encIdentity, v, body)
+	e.variants[encIdentity] = memoryVariant(encIdentity, v, body)
 	e.seen = [numEncodings]version{absent, absent, absent, v}
 	if !media.compressible {
 		return e, nil
@@ -58,8 +58,8 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		if err != nil {
 			continue // a sidecar that cannot be read is absent; identity serves
 		}
-		e.seen[enc] = sv
-		if sv.size > s.maxFileInMemory {
+		e.seen[enc] = sv // a stale sidecar made fresh reloads the entry
+		if sv.size > s.maxFileInMemory || s.staleSidecar(name, enc, v, sv) {
 			sf.Close()
 			continue
 		}
@@ -68,7 +68,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		if err != nil {
 			return nil, err
 		}
-		e.variants[enc] = newVariant(enc, sv, body)
+		e.variants[enc] = memoryVariant(enc, sv, body)
 		e.cost += sv.size
 	}
 	return e, nil

@@ -28,7 +28,7 @@ type release struct {
 type dirID struct{ inode, device uint64 }
 
 func idOf(fi fs.FileInfo) dirID {
-	inode, device := fileIdentity(fi)
+	inode, device, _ := fileIdentity(fi)
 	return dirID{inode, device}
 }
 

@@ -22,11 +22,12 @@ const (
 // Field names as fasthttp stores them (its normalised case), so that
 // SetCanonical skips normalising them on every request; Peek still finds them.
 var (
-	fieldContentTypeOptions = []byte(fasthttp.HeaderXContentTypeOptions)
-	fieldETag               = []byte("Etag")
-	fieldLastModified       = []byte(fasthttp.HeaderLastModified)
-	fieldAcceptRanges       = []byte(fasthttp.HeaderAcceptRanges)
-	fieldContentRange       = []byte(fasthttp.HeaderContentRange)
+	fieldContentTypeOptions    = []byte(fasthttp.HeaderXContentTypeOptions)
+	fieldETag                  = []byte("Etag")
+	fieldLastModified          = []byte(fasthttp.HeaderLastModified)
+	fieldAcceptRanges          = []byte(fasthttp.HeaderAcceptRanges)
+	fieldContentRange          = []byte(fasthttp.HeaderContentRange)
+	fieldContentSecurityPolicy = []byte(fasthttp.HeaderContentSecurityPolicy)
 )
 
 var (
@@ -34,6 +35,8 @@ var (
 	acceptRangeBytes = []byte("bytes")
 	textPlain        = []byte("text/plain; charset=utf-8")
 	notFoundBody     = []byte("404 not found\n")
+	preconditionBody = []byte("412 precondition failed\n")
+	sandbox          = []byte("sandbox")
 	unavailableBody  = []byte("503 service unavailable\n")
 )
 
@@ -60,7 +63,7 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, path []byte, h Hints) error {
 	var req request
 	req.head = ctx.IsHead()
 	if !req.head {
-		if r := ctx.Request.Header.Peek(fasthttp.HeaderRange); len(r) > 0 {
+		if r, lines := singleField(&ctx.Request.Header, fasthttp.HeaderRange); lines == 1 && len(r) > 0 {
 			req.spec, req.ranged = parseRange(r)
 		}
 	}
@@ -129,19 +132,28 @@ func (s *Server) serveStream(ctx *fasthttp.RequestCtx, t *tree, name string, med
 		list, n := req.accept.ranked()
 		for _, c := range list[:n-1] { // the last is identity, already open
 			if sf, sv, err := t.open(name + sidecarSuffix[c]); err == nil {
+				if s.staleSidecar(name, c, v, sv) {
+					sf.Close()
+					continue
+				}
 				f.Close()
 				f, v, enc = sf, sv, c
 				break
 			}
 		}
 	}
-	s.respond(ctx, media, newVariant(enc, v, nil), f, req, h)
+	s.respond(ctx, media, streamVariant(enc, v), f, req, h)
 }
 
-// respond answers with variant v of a file: 304, 416, 206 or 200. Its body is
+// respond answers with variant v of a file: 412, 304, 416, 206 or 200. Its body is
 // v.body, or the open file f, which respond closes or hands to fasthttp.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant, f fs.File, req *request, h Hints) {
 	resp := &ctx.Response.Header
+	if !preconditionsHold(&ctx.Request.Header, v.etag, v.modSeconds, v.lastModified != nil) {
+		closeFile(f)
+		preconditionFailed(ctx, media, h)
+		return
+	}
 	if notModified(&ctx.Request.Header, v.etag, v.lastModified, v.modSeconds) {
 		closeFile(f)
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
@@ -197,14 +209,29 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant,
 
 // setEntityCommon sets the fields that 200, 206 and 304 share.
 func setEntityCommon(resp *fasthttp.ResponseHeader, media *mediaType, v *variant, h Hints) {
-	resp.SetCanonical(fieldETag, v.etag)
-	resp.SetCanonical(fieldLastModified, v.lastModified)
+	if v.etag != nil {
+		resp.SetCanonical(fieldETag, v.etag)
+	}
+	if v.lastModified != nil {
+		resp.SetCanonical(fieldLastModified, v.lastModified)
+	}
+	if media.active {
+		resp.SetCanonical(fieldContentSecurityPolicy, sandbox)
+	}
 	cacheControl := h.CacheControl
 	if cacheControl == "" {
 		cacheControl = defaultCacheControl
 	}
 	resp.Set(fasthttp.HeaderCacheControl, cacheControl)
 	setVary(resp, h.Vary, media.compressible)
+}
+
+// preconditionFailed writes the 412 answer: a short plain body that no cache
+// keeps, with Vary merged as on the 200 it stands for (the tag compared was
+// that of the coding Accept-Encoding chose). Headers already set stay.
+func preconditionFailed(ctx *fasthttp.RequestCtx, media *mediaType, h Hints) {
+	writeError(ctx, h, fasthttp.StatusPreconditionFailed, "no-store", preconditionBody)
+	setVary(&ctx.Response.Header, "", media.compressible)
 }
 
 // NotFound writes the 404 answer: a short plain body, the short error cache

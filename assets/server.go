@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Options configures a Server. The zero value serves the embedded demo set
@@ -42,7 +44,8 @@ type Server struct {
 	log             *slog.Logger
 	maxFileInMemory int64
 	maxMemory       int64
-	revalidate      int64 // nanoseconds
+	revalidate      int64                          // nanoseconds
+	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 
 	switchMu sync.Mutex // guards the fields below and serialises switches
 	retired  []retiring // releases switched away from, not yet closed
@@ -70,6 +73,7 @@ func New(opts Options) (*Server, error) {
 		maxFileInMemory: opts.MaxFileInMemory,
 		maxMemory:       opts.MaxMemory,
 		revalidate:      int64(opts.Revalidate),
+		staleLogged:     newStaleLog(),
 	}
 	var r *release
 	if opts.Root == "" {

@@ -96,48 +96,6 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// TestMediaTypes checks the fixed table: content never decides the type.
-func TestMediaTypes(t *testing.T) {
-	const html = "<!doctype html><script>alert(1)</script>"
-	tests := []struct{ file, want string }{
-		{"a.woff2", "font/woff2"},
-		{"a.woff", "font/woff"},
-		{"a.ttf", "font/ttf"},
-		{"a.otf", "font/otf"},
-		{"a.eot", "application/vnd.ms-fontobject"},
-		{"a.js", "text/javascript; charset=utf-8"},
-		{"a.mjs", "text/javascript; charset=utf-8"},
-		{"a.cjs", "text/javascript; charset=utf-8"},
-		{"a.css", "text/css; charset=utf-8"},
-		{"a.js.map", "application/json; charset=utf-8"},
-		{"a.json", "application/json; charset=utf-8"},
-		{"a.wasm", "application/wasm"},
-		{"a.svg", "image/svg+xml"},
-		{"a.txt", "text/plain; charset=utf-8"},
-		{"a.html", "text/html; charset=utf-8"},
-		{"UPPER.WOFF2", "font/woff2"},
-		{"Mixed.Css", "text/css; charset=utf-8"},
-		{"noext", "application/octet-stream"},
-		{"a.unknown", "application/octet-stream"},
-		{"a.png", "application/octet-stream"},
-		{"a.css.br", "application/octet-stream"},
-	}
-	root := t.TempDir()
-	for _, tc := range tests {
-		writeTree(t, root, map[string]string{tc.file: html})
-	}
-	h := newHarness(t, assets.Options{Root: root}, assets.Hints{})
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			r := h.get(t, "GET", "/"+tc.file)
-			if r.status != 200 {
-				t.Fatalf("status %d", r.status)
-			}
-			checkHeaders(t, r.header, map[string]string{"Content-Type": tc.want, "X-Content-Type-Options": "nosniff"})
-		})
-	}
-}
-
 // TestCacheControl checks the default policy and the caller's.
 func TestCacheControl(t *testing.T) {
 	root := t.TempDir()

@@ -97,8 +97,8 @@ func (t *tree) versionOf(fi fs.FileInfo) version {
 	if mt.IsZero() {
 		mt = t.epoch
 	}
-	inode, device := fileIdentity(fi)
-	return version{size: fi.Size(), modTime: mt.UnixNano(), inode: inode, device: device}
+	inode, device, changed := fileIdentity(fi)
+	return version{size: fi.Size(), modTime: mt.UnixNano(), changed: changed, inode: inode, device: device}
 }
 
 // readWhole reads all of f, which had version v when opened. It returns
