@@ -25,12 +25,14 @@ type Config struct {
 	CacheSize int           // decision cache entries; DefaultCacheSize when 0
 	Poll      time.Duration // checksum poll of the rules file; 30 s when 0, none when negative
 	Debounce  time.Duration // quiet time after a file event before reloading; 100 ms when 0
+	Logger    *slog.Logger  // slog.Default() when nil
+
 	// MaxRulesSize is the largest rules file read, in bytes;
 	// safefile.DefaultLimit (64 MiB) when 0.
 	MaxRulesSize int64
-	Logger       *slog.Logger // slog.Default() when nil
-
-	MaxConnsPerIP int // connections one client address may hold; DefaultMaxConnsPerIP when 0, no limit when negative
+	// MaxConnsPerIP bounds the connections one client address may hold;
+	// DefaultMaxConnsPerIP when 0, no limit when negative.
+	MaxConnsPerIP int
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
