@@ -59,6 +59,16 @@ func (s *Server) load(trigger Trigger) error {
 		s.metrics.countReload(trigger, resultUnchanged)
 		return ErrUnchanged
 	}
+	if st := s.state.Load(); st != nil && st.sum == sum {
+		// Back to the bytes of the table in service after a failed reload
+		// (a broken edit undone, a FIFO replaced by the file): nothing to
+		// swap, but the failure no longer stands.
+		s.outcome.Store(&reloadOutcome{sum: sum, at: time.Now()})
+		s.metrics.countReload(trigger, resultUnchanged)
+		s.log.Info("rules file holds the table in service again", "trigger", trigger,
+			"file", s.cfg.RulesFile, "generation", st.generation)
+		return ErrUnchanged
+	}
 	table, err := rules.Parse(src)
 	if err != nil {
 		return s.reloadFailed(trigger, sum, err)

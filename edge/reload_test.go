@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"corsedge/edge"
 )
 
 // Two tables that answer the same preflight differently in every header.
@@ -215,5 +217,25 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A broken edit undone puts back the bytes of the table in service: the
+// failure is cleared, and no new generation (with a cold cache) is made.
+func TestReloadBackToTableInService(t *testing.T) {
+	ts := startServer(t, tableA)
+	writeFile(t, ts.rulesFile, "version = 1\n[[rule]]\npaths = 3\n")
+	ts.srv.Reload(edge.TriggerAdmin)
+	if st := ts.status(t); st.LastError == nil {
+		t.Fatalf("broken file: /status has no last_error: %+v", st)
+	}
+	writeFile(t, ts.rulesFile, tableA)
+	ts.srv.Reload(edge.TriggerAdmin)
+	st := ts.status(t)
+	if st.LastError != nil || st.Generation != 1 {
+		t.Errorf("table A's bytes back: last_error %+v, generation %d; want none, 1", st.LastError, st.Generation)
+	}
+	if got := ts.preflightAnswer(t); got != answerA {
+		t.Errorf("answer %+v, want table A's", got)
 	}
 }
