@@ -1,10 +1,7 @@
 package assets_test
 
 import (
-	"maps"
 	"testing"
-
-	"corsedge/assets"
 )
 
 // preconditionFailed is the 412 answer: short, never stored, with the CORS
@@ -31,14 +28,7 @@ const (
 // field allowing one member is ignored when it comes as several lines (§5.3).
 func TestPreconditions(t *testing.T) {
 	const failedBody = "412 precondition failed\n"
-	tests := []struct {
-		desc    string
-		method  string
-		headers []string
-		status  int
-		want    map[string]string
-		body    string
-	}{
+	tests := []serveCase{
 		{desc: "If-Match equal", headers: []string{"If-Match: {etag}"}, status: 200, want: cssOK, body: cssBody},
 		{desc: "If-Match star", headers: []string{"If-Match: *"}, status: 200, want: cssOK, body: cssBody},
 		{desc: "If-Match list", headers: []string{`If-Match: "old", {etag}`}, status: 200, want: cssOK, body: cssBody},
@@ -69,37 +59,8 @@ func TestPreconditions(t *testing.T) {
 		{desc: "If-Range on two lines", headers: []string{"Range: bytes=0-3", "If-Range: {etag}", "If-Range: {etag}"}, status: 200, want: cssOK, body: cssBody},
 		{desc: "If-Range empty", headers: []string{"Range: bytes=0-3", "If-Range: "}, status: 200, want: cssOK, body: cssBody},
 	}
-	for _, mode := range modes {
-		t.Run("mode="+mode.desc, func(t *testing.T) {
-			root := t.TempDir()
-			writeTree(t, root, fixture)
-			mode.opts.Root = root
-			h := newHarness(t, mode.opts, assets.Hints{Vary: hintsVary, CacheControl: hintCacheControl})
-			vars := learn(t, h)
-			for _, tc := range tests {
-				t.Run(tc.desc, func(t *testing.T) {
-					method := tc.method
-					if method == "" {
-						method = "GET"
-					}
-					headers := make([]string, len(tc.headers))
-					for i, l := range tc.headers {
-						headers[i] = expand(l, vars)
-					}
-					r := h.get(t, method, "/css/a.css", headers...)
-					if r.status != tc.status {
-						t.Fatalf("status %d, want %d", r.status, tc.status)
-					}
-					want := maps.Clone(tc.want)
-					for k, v := range want {
-						want[k] = expand(v, vars)
-					}
-					checkHeaders(t, r.header, want)
-					if r.body != tc.body {
-						t.Errorf("body %q, want %q", r.body, tc.body)
-					}
-				})
-			}
-		})
+	for i := range tests {
+		tests[i].path = "/css/a.css"
 	}
+	runServeCases(t, tests)
 }

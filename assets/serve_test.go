@@ -96,16 +96,20 @@ var (
 )
 
 // TestServe checks the exact header set of each kind of answer, over a socket.
+// serveCase is one request to the fixture tree and the answer it must get;
+// {etag}-style placeholders in headers and want are filled in by learn.
+type serveCase struct {
+	desc    string
+	method  string // GET when empty
+	path    string
+	headers []string
+	status  int
+	want    map[string]string
+	body    string
+}
+
 func TestServe(t *testing.T) {
-	tests := []struct {
-		desc    string
-		method  string
-		path    string
-		headers []string
-		status  int
-		want    map[string]string
-		body    string
-	}{
+	runServeCases(t, []serveCase{
 		{desc: "200 identity without Accept-Encoding", path: "/css/a.css", status: 200, want: cssOK, body: cssBody},
 		{desc: "200 br sidecar", path: "/css/a.css", headers: []string{"Accept-Encoding: gzip, deflate, br, zstd"}, status: 200, want: cssBrOK, body: cssBr},
 		{desc: "200 gzip by q-value", path: "/css/a.css", headers: []string{"Accept-Encoding: br;q=0.5, gzip"}, status: 200,
@@ -143,7 +147,11 @@ func TestServe(t *testing.T) {
 		{desc: "404 directory", path: "/css", status: 404, want: notFound, body: "404 not found\n"},
 		{desc: "404 directory slash", path: "/css/", status: 404, want: notFound, body: "404 not found\n"},
 		{desc: "404 root", path: "/", status: 404, want: notFound, body: "404 not found\n"},
-	}
+	})
+}
+
+// runServeCases runs each case against the fixture tree in every mode.
+func runServeCases(t *testing.T, tests []serveCase) {
 	for _, mode := range modes {
 		t.Run("mode="+mode.desc, func(t *testing.T) {
 			root := t.TempDir()
