@@ -2,35 +2,17 @@ package main
 
 import (
 	"bytes"
+	"corsedge/internal/testlog"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer that serve's logger and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 const oneRule = "version = 1\n[[rule]]\npaths = [\"/fonts/\"]\norigins = [\"*\"]\n"
 
@@ -42,7 +24,7 @@ func TestServeSignals(t *testing.T) {
 	must(t, os.WriteFile(target, []byte(oneRule), 0o644))
 	file := filepath.Join(t.TempDir(), "rules.toml")
 	must(t, os.Symlink(target, file))
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run([]string{"serve", "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-poll", "0", "-rules", file}, out, out)

@@ -1,10 +1,8 @@
 package assets_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,37 +12,8 @@ import (
 	"time"
 
 	"corsedge/assets"
+	"corsedge/internal/testlog"
 )
-
-// logBuffer collects log lines from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the lines logged so far that contain s.
-func (b *logBuffer) lines(s string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, l := range strings.Split(b.buf.String(), "\n") {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
-	return slog.New(slog.NewTextHandler(b, nil)), b
-}
 
 // release writes one release's files: a small file held in memory, one in a
 // subdirectory, and one too big to hold, which is streamed; each says which
@@ -98,7 +67,7 @@ func TestReleaseFlipUnderLoad(t *testing.T) {
 	v2 := release(t, filepath.Join(base, "releases/v2"), "v2")
 	current := filepath.Join(base, "current")
 	symlink(t, "releases/v1", current)
-	logger, logs := newLogger()
+	logger, logs := testlog.New()
 	h := newHarness(t, assets.Options{Root: current, RootCheck: 5 * time.Millisecond, MaxFileInMemory: 1 << 10, Logger: logger},
 		assets.Hints{Vary: hintsVary})
 
@@ -155,7 +124,7 @@ func TestReleaseFlipUnderLoad(t *testing.T) {
 	if errs := h.served(); len(errs) > 0 {
 		t.Errorf("Serve returned %v", errs)
 	}
-	switched := logs.lines("asset root switched")
+	switched := logs.Lines("asset root switched")
 	if len(switched) == 0 || !strings.Contains(switched[len(switched)-1], "to="+filepath.Join(base, "releases/v2")) {
 		t.Errorf("switch log lines %q; want the last to name releases/v2", switched)
 	}
@@ -169,7 +138,7 @@ func TestRootRenamed(t *testing.T) {
 	base := t.TempDir()
 	site := filepath.Join(base, "site")
 	old := release(t, site, "old")
-	logger, logs := newLogger()
+	logger, logs := testlog.New()
 	h := newHarness(t, assets.Options{Root: site, RootCheck: 5 * time.Millisecond, Logger: logger}, assets.Hints{Vary: hintsVary})
 	waitFor(t, h, "/css/a.css", old["css/a.css"])
 
@@ -191,7 +160,7 @@ func TestRootRenamed(t *testing.T) {
 	if errs := h.served(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "asset root is gone") {
 		t.Errorf("Serve returned %v, want one error saying the root is gone", errs)
 	}
-	if lost := logs.lines("asset root no longer resolves"); len(lost) != 1 {
+	if lost := logs.Lines("asset root no longer resolves"); len(lost) != 1 {
 		t.Errorf("logged %d times that the root is gone, want once: %q", len(lost), lost)
 	}
 
@@ -214,8 +183,8 @@ func TestRootRenamed(t *testing.T) {
 	if r := h.get(t, "GET", "/css/missing.css"); r.status != 404 {
 		t.Errorf("missing file in the new root: %d, want 404", r.status)
 	}
-	if len(logs.lines("asset root resolves again")) != 1 || len(logs.lines("asset root switched")) != 1 {
-		t.Errorf("log:\n%s", strings.Join(logs.lines("asset root"), "\n"))
+	if len(logs.Lines("asset root resolves again")) != 1 || len(logs.Lines("asset root switched")) != 1 {
+		t.Errorf("log:\n%s", strings.Join(logs.Lines("asset root"), "\n"))
 	}
 }
 
@@ -227,7 +196,7 @@ func TestRootDeleted(t *testing.T) {
 	files := release(t, root, "v1")
 	current := filepath.Join(base, "current")
 	symlink(t, "releases/v1", current)
-	logger, _ := newLogger()
+	logger, _ := testlog.New()
 	h := newHarness(t, assets.Options{Root: current, Revalidate: time.Millisecond, Logger: logger}, assets.Hints{Vary: hintsVary})
 	waitFor(t, h, "/css/a.css", files["css/a.css"])
 	if err := os.RemoveAll(root); err != nil {
@@ -260,7 +229,7 @@ func TestFlipThenDeleteAtOnce(t *testing.T) {
 	v2 := release(t, filepath.Join(base, "releases/v2"), "v2")
 	current := filepath.Join(base, "current")
 	symlink(t, "releases/v1", current)
-	logger, logs := newLogger()
+	logger, logs := testlog.New()
 	h := newHarness(t, assets.Options{Root: current, RootCheck: time.Hour, Revalidate: time.Millisecond, Logger: logger},
 		assets.Hints{Vary: hintsVary})
 	for name, body := range v1 {
@@ -276,7 +245,7 @@ func TestFlipThenDeleteAtOnce(t *testing.T) {
 			t.Errorf("%s: %d %.30q, want 200 with v2's file", name, r.status, r.body)
 		}
 	}
-	if n := len(logs.lines("asset root switched")); n != 1 {
+	if n := len(logs.Lines("asset root switched")); n != 1 {
 		t.Errorf("%d switches logged, want 1", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"corsedge/assets"
+	"corsedge/internal/testlog"
 )
 
 // TestStaleSidecars gives a file a sidecar older than itself: it is never
@@ -31,7 +32,7 @@ func TestStaleSidecars(t *testing.T) {
 			setMtime(t, root, "c.css", now)
 			setMtime(t, root, "c.css.gz", now) // equal is fresh: gzip -k keeps the input's time
 			setMtime(t, root, "c.css.br", now.Add(-time.Hour))
-			var logs logBuffer
+			var logs testlog.Buffer
 			opts := mode.opts
 			opts.Root, opts.Revalidate = root, 20*time.Millisecond
 			opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -47,8 +48,8 @@ func TestStaleSidecars(t *testing.T) {
 					}
 				})
 			}
-			if n := len(logs.lines(staleLine)); n != 1 {
-				t.Errorf("%d log lines about the stale sidecar, want 1:\n%s", n, logs.buf.String())
+			if n := len(logs.Lines(staleLine)); n != 1 {
+				t.Errorf("%d log lines about the stale sidecar, want 1:\n%s", n, logs.String())
 			}
 			setMtime(t, root, "c.css.br", now.Add(time.Second))
 			for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {

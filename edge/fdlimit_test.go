@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"bufio"
+	"corsedge/internal/testlog"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +16,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"corsedge/edge"
 )
 
 // child is the test binary re-run as a corsedge server under
@@ -24,7 +23,7 @@ import (
 type child struct {
 	stdin         io.WriteCloser
 	stdout        *bufio.Scanner
-	stderr        *edge.LogBuffer
+	stderr        *testlog.Buffer
 	public, admin string
 	exited        chan error
 }
@@ -43,7 +42,7 @@ func startChild(t *testing.T) *child {
 	r, w, err := os.Pipe() // not StdoutPipe: it is read after the child exits
 	must(t, err)
 	cmd.Stdout = w
-	c := &child{stdin: stdin, stdout: bufio.NewScanner(r), stderr: &edge.LogBuffer{}, exited: make(chan error, 1)}
+	c := &child{stdin: stdin, stdout: bufio.NewScanner(r), stderr: &testlog.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = c.stderr
 	must(t, cmd.Start())
 	w.Close()

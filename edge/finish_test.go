@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"corsedge/internal/testlog"
 	"errors"
 	"log/slog"
 	"strings"
@@ -10,7 +11,7 @@ import (
 // Asset errors reach finish, which counts each one and logs a few a second.
 func TestFinishCountsAndRateLimitsAssetErrors(t *testing.T) {
 	s := newInternalServer(t)
-	var logs LogBuffer
+	var logs testlog.Buffer
 	s.assetLog = &rateLog{log: slog.New(slog.NewTextHandler(&logs, nil)), source: "assets"}
 	ctx := preflightCtx("https://a.example", "")
 	for range 1000 {

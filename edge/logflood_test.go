@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/testlog"
 )
 
 // A flood of malformed requests logs a few lines a second and a count of
 // the rest, never a header value.
 func TestMalformedRequestFloodLogsFewLines(t *testing.T) {
 	const secret = "s3cr3t-session-7f1c"
-	var logs edge.LogBuffer
+	var logs testlog.Buffer
 	ts := startServer(t, floodRules, func(c *edge.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
