@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// sendRaw writes req as is on a new connection and reads one response.
-func (ts *testServer) sendRaw(t *testing.T, req string) *http.Response {
+// sendRaw writes req as is on a new connection and reads one response to a
+// request of that method (HEAD has no body).
+func (ts *testServer) sendRaw(t testing.TB, req, method string) *http.Response {
 	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
 	if err != nil {
@@ -22,7 +23,7 @@ func (ts *testServer) sendRaw(t *testing.T, req string) *http.Response {
 	if _, err := io.WriteString(conn, req); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestReadErrorsCarryCORS(t *testing.T) {
 		{"bad request line", "GET /js/app.js HTTP/1.1 extra\r\nHost: cdn.test\r\nOrigin: https://a.example\r\n\r\n",
 			400, "", ""},
 	} {
-		resp := ts.sendRaw(t, tc.req)
+		resp := ts.sendRaw(t, tc.req, "GET")
 		if resp.StatusCode != tc.wantStatus {
 			t.Errorf("%s: status %d, want %d", tc.desc, resp.StatusCode, tc.wantStatus)
 		}

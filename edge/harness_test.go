@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -182,24 +181,9 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 // the response.
 func (ts *testServer) raw(t testing.TB, method, target string, headers ...string) *http.Response {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	req := method + " " + target + " HTTP/1.1\r\nHost: cdn.test\r\nConnection: close\r\n"
 	for _, h := range headers {
 		req += h + "\r\n"
 	}
-	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return ts.sendRaw(t, req+"\r\n", method)
 }
