@@ -249,7 +249,11 @@ func (s *Store) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, er
 	if len(v.byDefault) == 0 {
 		return nil, fmt.Errorf("certs: no certificate for %q", name)
 	}
-	return supported(hello, v.byDefault), nil
+	// SupportsCertificate also checks the name, which no default pair
+	// covers: ask it about the key and the algorithms only.
+	anyName := *hello
+	anyName.ServerName = ""
+	return supported(&anyName, v.byDefault), nil
 }
 
 // supported returns the first certificate of list the client can use, or
