@@ -40,6 +40,9 @@ func (ps *pairState) info() Info {
 	return in
 }
 
+// Pairs returns the pairs the Store loads, in order.
+func (s *Store) Pairs() []Pair { return slices.Clone(s.opt.Pairs) }
+
 // Info describes every pair, in the order they were given.
 func (s *Store) Info() []Info {
 	v := s.view.Load()
