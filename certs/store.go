@@ -127,6 +127,7 @@ func (s *Store) reloadPair(ps *pairState) Outcome {
 	for i, file := range [2]string{ps.pair.CertFile, ps.pair.KeyFile} {
 		c, err := s.reader.Read(file)
 		if err != nil {
+			ps.read = false // whatever comes next is new, even the bytes read before
 			return ps.failed(o, readError(file, err))
 		}
 		data[i], sums[i] = c.Data, sha256.Sum256(c.Data)

@@ -3,6 +3,7 @@ package certs_test
 import (
 	"bytes"
 	"crypto/tls"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -170,20 +171,27 @@ func TestReloadKeepsTheGoodPair(t *testing.T) {
 	steps := []struct {
 		desc      string
 		cert, key []byte
+		removeKey bool
 		want      certs.Result
 		serving   testpki.Leaf
 		wantError string // in Info's LastError; "" for none
 	}{
-		{"the same bytes again", first.CertPEM, first.KeyPEM, certs.Unchanged, first, ""},
-		{"a new certificate with the old key", second.CertPEM, first.KeyPEM, certs.Failed, first, "private key does not match"},
-		{"the same bad bytes again: unchanged, still rejected", second.CertPEM, first.KeyPEM, certs.Unchanged, first, "private key does not match"},
-		{"its key arrives", second.CertPEM, second.KeyPEM, certs.Loaded, second, ""},
-		{"a truncated certificate", second.CertPEM[:100], second.KeyPEM, certs.Failed, second, "truncated"},
-		{"the first pair back", first.CertPEM, first.KeyPEM, certs.Loaded, first, ""},
+		{"the same bytes again", first.CertPEM, first.KeyPEM, false, certs.Unchanged, first, ""},
+		{"a new certificate with the old key", second.CertPEM, first.KeyPEM, false, certs.Failed, first, "private key does not match"},
+		{"the same bad bytes again: unchanged, still rejected", second.CertPEM, first.KeyPEM, false, certs.Unchanged, first, "private key does not match"},
+		{"its key arrives", second.CertPEM, second.KeyPEM, false, certs.Loaded, second, ""},
+		{"a truncated certificate", second.CertPEM[:100], second.KeyPEM, false, certs.Failed, second, "truncated"},
+		{"the first pair back", first.CertPEM, first.KeyPEM, false, certs.Loaded, first, ""},
+		{"its key removed", first.CertPEM, nil, true, certs.Failed, first, "no such file"},
+		{"the same pair back: read anew, so the error clears", first.CertPEM, first.KeyPEM, false, certs.Loaded, first, ""},
 	}
 	for _, st := range steps {
 		testpki.WriteFile(t, p.CertFile, st.cert)
-		testpki.WriteFile(t, p.KeyFile, st.key)
+		if st.removeKey {
+			os.Remove(p.KeyFile)
+		} else {
+			testpki.WriteFile(t, p.KeyFile, st.key)
+		}
 		out := store.Reload()
 		if len(out) != 1 || out[0].Result != st.want {
 			t.Fatalf("%s: outcome %+v, want result %d", st.desc, out, st.want)
