@@ -218,6 +218,7 @@ func TestCertificateRotation(t *testing.T) {
 			if !rotated {
 				t.Fatalf("the renewed certificate is not served within 3 s; status %+v", ts.status(t).Certificates)
 			}
+			t.Logf("%d requests, each on a new connection; %d failed", ok.Load()+failed.Load(), failed.Load())
 			if n := failed.Load(); n > 0 {
 				t.Errorf("%d of %d requests failed during the rotation; first: %v", n, n+ok.Load(), firstErr.Load())
 			}
