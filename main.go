@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"corsedge/assets"
+	"corsedge/certs"
 	"corsedge/edge"
 	"corsedge/internal/safefile"
 	"corsedge/rules"
@@ -160,7 +162,11 @@ func (f *fieldLines) Set(s string) error { *f = append(*f, s); return nil }
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", ":8080", "public listen address")
+	addr := fs.String("addr", ":8080", `public plain HTTP listen address ("" turns it off)`)
+	tlsAddr := fs.String("tls-addr", "", "public HTTPS listen address (needs -tls-cert and -tls-key)")
+	var certFiles, keyFiles fieldLines
+	fs.Var(&certFiles, "tls-cert", "certificate file (PEM, leaf first, then its chain); repeat for more pairs, each with its -tls-key")
+	fs.Var(&keyFiles, "tls-key", "private key file (PEM) of the -tls-cert in the same position")
 	root := fs.String("root", "", "asset directory (default: the embedded demo set)")
 	rulesFile := fs.String("rules", "rules.toml", "rules file")
 	admin := fs.String("admin", "127.0.0.1:9090", `admin listen address ("" turns it off)`)
@@ -170,6 +176,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	pairs, err := tlsPairs(*addr, *tlsAddr, certFiles, keyFiles)
+	if err != nil {
+		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
 		return 2
 	}
 	ctx, hup, stopSignals := catchSignals()
@@ -187,23 +198,38 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *maxConnsPerIP == 0 {
 		*maxConnsPerIP = -1 // edge.Config: negative turns the limit off
 	}
+	var store *certs.Store
+	if len(pairs) > 0 {
+		if store, err = certs.Load(certs.Options{Pairs: pairs}); err != nil {
+			fmt.Fprintf(stderr, "corsedge: cannot load the TLS certificates:\n%v\n", err)
+			return 1
+		}
+	}
 	srv, err := edge.New(edge.Config{
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
 		MaxRulesSize:  *maxRulesSize,
 		MaxConnsPerIP: *maxConnsPerIP,
+		Certificates:  store,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
 		return 1
 	}
-	public, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Error("cannot listen", "addr", *addr, "error", err)
-		return 1
+	var lns edge.Listeners
+	for _, l := range []struct {
+		addr string
+		ln   *net.Listener
+	}{{*addr, &lns.HTTP}, {*tlsAddr, &lns.HTTPS}} {
+		if l.addr == "" {
+			continue
+		}
+		if *l.ln, err = net.Listen("tcp", l.addr); err != nil {
+			log.Error("cannot listen", "addr", l.addr, "error", err)
+			return 1
+		}
 	}
-	var adminLn net.Listener
 	if *admin != "" {
-		if adminLn, err = net.Listen("tcp", *admin); err != nil {
+		if lns.Admin, err = net.Listen("tcp", *admin); err != nil {
 			log.Error("cannot listen for admin", "addr", *admin, "error", err)
 			return 1
 		}
@@ -216,17 +242,38 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stopProfile()
 	}
-	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
+	logStart(log, lns, *rulesFile, *root, files)
 	go reloadOnSIGHUP(ctx, srv, hup)
-	if err := srv.Run(ctx, public, adminLn); err != nil {
+	if err := srv.Serve(ctx, lns); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
 	}
 	return 0
 }
 
+// tlsPairs pairs the -tls-cert and -tls-key flags in order, and checks
+// that at least one public listener is on and HTTPS has certificates.
+func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string) ([]certs.Pair, error) {
+	switch {
+	case addr == "" && tlsAddr == "":
+		return nil, errors.New(`-addr "" turns plain HTTP off: give -tls-addr, or an -addr`)
+	case len(certFiles) != len(keyFiles):
+		return nil, fmt.Errorf("%d -tls-cert but %d -tls-key: give them in pairs, each -tls-key after its -tls-cert", len(certFiles), len(keyFiles))
+	case tlsAddr != "" && len(certFiles) == 0:
+		return nil, errors.New("-tls-addr needs at least one -tls-cert and -tls-key pair")
+	case tlsAddr == "" && len(certFiles) > 0:
+		return nil, errors.New("-tls-cert and -tls-key need -tls-addr")
+	}
+	var pairs []certs.Pair
+	for i := range certFiles {
+		pairs = append(pairs, certs.Pair{CertFile: certFiles[i], KeyFile: keyFiles[i]})
+	}
+	return pairs, nil
+}
+
 // catchSignals is the one place that handles signals, following nginx:
-// INT and TERM end ctx (drain and exit), HUP reloads the rules. serve calls
+// INT and TERM end ctx (drain and exit), HUP reloads the rules and the
+// certificates. serve calls
 // it before anything is read or served, so a SIGHUP never finds the process
 // without a handler (its default action would end it).
 func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
@@ -239,7 +286,7 @@ func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
 	}
 }
 
-// reloadOnSIGHUP reloads the rules on each SIGHUP until ctx is done.
+// reloadOnSIGHUP reloads the rules and certificates on each SIGHUP until ctx is done.
 func reloadOnSIGHUP(ctx context.Context, srv *edge.Server, hup <-chan os.Signal) {
 	for {
 		select {
@@ -269,17 +316,23 @@ func startCPUProfile(file string) (stop func(), err error) {
 }
 
 // logStart tells a new user what is served where.
-func logStart(log *slog.Logger, public net.Addr, admin net.Listener, rulesFile, root string, files *assets.Server) {
+func logStart(log *slog.Logger, lns edge.Listeners, rulesFile, root string, files *assets.Server) {
 	what := "assets from " + root
 	if files.Demo() {
 		what = "the embedded demo set: " + strings.Join(files.Files(), ", ")
 	}
 	adminURL := "off"
-	if admin != nil {
-		adminURL = "http://" + admin.Addr().String() + "/status"
+	if lns.Admin != nil {
+		adminURL = "http://" + lns.Admin.Addr().String() + "/status"
 	}
-	log.Info("corsedge serving "+what,
-		"url", "http://"+localURLHost(public), "rules", rulesFile, "admin", adminURL)
+	var args []any
+	if lns.HTTP != nil {
+		args = append(args, "url", "http://"+localURLHost(lns.HTTP.Addr()))
+	}
+	if lns.HTTPS != nil {
+		args = append(args, "tls_url", "https://"+localURLHost(lns.HTTPS.Addr()))
+	}
+	log.Info("corsedge serving "+what, append(args, "rules", rulesFile, "admin", adminURL)...)
 }
 
 // localURLHost turns a listen address into one a browser on this machine can open.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"corsedge/certs"
 	"corsedge/rules"
 )
 
@@ -35,6 +37,8 @@ type Status struct {
 	Rules        int          `json:"rules"`
 	CacheEntries int          `json:"cache_entries"`
 	LastError    *StatusError `json:"last_error"`
+	// Certificates are the HTTPS pairs, in flag order; absent without HTTPS.
+	Certificates []certs.Info `json:"certificates,omitempty"`
 }
 
 // StatusError is the last failed reload; a good reload clears it.
@@ -56,6 +60,9 @@ func (s *Server) Status() Status {
 		Rules:        len(st.table.Rules()),
 		CacheEntries: st.cache.len(),
 	}
+	if s.cfg.Certificates != nil {
+		out.Certificates = s.cfg.Certificates.Info()
+	}
 	if last := s.lastReload(); last.err != nil {
 		out.LastError = &StatusError{Message: errorText(last.err), At: last.at}
 		if p := rules.FirstError(last.err); p != nil {
@@ -73,20 +80,32 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveReload reloads now and answers the outcome: 200 with the generation
-// in service, or 422 with every problem of the rejected file.
+// in service, or 422 with every problem of the rejected rules file or
+// certificate pairs.
 func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
-	err := s.Reload(TriggerAdmin)
+	err := s.load(TriggerAdmin)
+	certErr := s.reloadCertificates(TriggerAdmin)
 	gen := s.state.Load().generation
+	var msg string
+	failed := false
 	switch {
 	case err == nil:
-		fmt.Fprintf(w, "reloaded: generation %d\n", gen)
+		msg = fmt.Sprintf("reloaded: generation %d\n", gen)
 	case errors.Is(err, ErrUnchanged):
 		if last := s.lastReload(); last.err != nil {
-			http.Error(w, "unchanged, still rejected; generation "+fmt.Sprint(gen)+" keeps serving:\n"+errorText(last.err), http.StatusUnprocessableEntity)
-			return
+			msg, failed = "unchanged, still rejected; generation "+fmt.Sprint(gen)+" keeps serving:\n"+errorText(last.err)+"\n", true
+		} else {
+			msg = fmt.Sprintf("unchanged: generation %d\n", gen)
 		}
-		fmt.Fprintf(w, "unchanged: generation %d\n", gen)
 	default:
-		http.Error(w, fmt.Sprintf("rejected; generation %d keeps serving:\n%s", gen, errorText(err)), http.StatusUnprocessableEntity)
+		msg, failed = fmt.Sprintf("rejected; generation %d keeps serving:\n%s\n", gen, errorText(err)), true
 	}
+	if certErr != nil {
+		msg, failed = msg+"certificates rejected; the previous ones keep serving:\n"+certErr.Error()+"\n", true
+	}
+	if failed {
+		http.Error(w, strings.TrimSuffix(msg, "\n"), http.StatusUnprocessableEntity)
+		return
+	}
+	fmt.Fprint(w, msg)
 }

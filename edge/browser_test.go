@@ -2,19 +2,25 @@ package edge_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"corsedge/certs"
+	"corsedge/internal/testpki"
 )
 
-// browserRules allow the test page's origin (http://localhost:PORT) on /js/
+// browserRules allow the test page's origin (http[s]://localhost:PORT) on /js/
 // with credentials, a method and a header; fonts to everyone; styles to
 // another site only.
 const browserRules = `version = 1
@@ -24,7 +30,7 @@ origins = ["*"]
 
 [[rule]]
 paths       = ["/js/"]
-origins     = ["http://localhost:*"]
+origins     = ["http://localhost:*", "https://localhost:*"]
 methods     = ["POST"]
 headers     = ["x-request-id"]
 expose      = ["etag"]
@@ -61,10 +67,38 @@ async function outcome(f) {
 
 // A real browser on another site is the judge of a CORS answer: headless
 // Chromium loads a page from http://localhost:PORT and makes cross-origin
-// requests to corsedge on 127.0.0.1.
+// requests to corsedge on 127.0.0.1; then the same over HTTPS, the page and
+// corsedge both on certificates of a test CA that Chromium trusts by their
+// key (--ignore-certificate-errors-spki-list).
 func TestBrowser(t *testing.T) {
+	for _, tc := range []struct {
+		desc  string
+		https bool
+	}{
+		{"http", false},
+		{"https", true},
+	} {
+		t.Run(tc.desc, func(t *testing.T) { testBrowser(t, tc.https) })
+	}
+}
+
+func testBrowser(t *testing.T, https bool) {
 	chromium := findChromium(t)
-	ts := startServer(t, browserRules)
+	var ts *testServer
+	var leaf testpki.Leaf
+	edgeURL, scheme := "", "http"
+	var extraFlags []string
+	if https {
+		f := newTLSFixture(t)
+		var p certs.Pair
+		p, leaf = f.pair(t, "edge", testpki.Spec{}) // localhost and 127.0.0.1: the page and corsedge alike
+		ts = startHTTPS(t, browserRules, []certs.Pair{p})
+		edgeURL, scheme = ts.tlsURL, "https"
+		extraFlags = []string{"--ignore-certificate-errors-spki-list=" + leaf.SPKIHash()}
+	} else {
+		ts = startServer(t, browserRules)
+		edgeURL = ts.url
+	}
 	font, err := os.ReadFile("../assets/demo/fonts/fontawesome-webfont.woff2")
 	must(t, err)
 	writeFile(t, ts.root+"/fonts/real.woff2", string(font))
@@ -73,7 +107,7 @@ func TestBrowser(t *testing.T) {
 	page := http.NewServeMux()
 	page.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, browserPage, ts.url)
+		fmt.Fprintf(w, browserPage, edgeURL)
 	})
 	page.HandleFunc("POST /report", func(w http.ResponseWriter, r *http.Request) {
 		var got map[string]any
@@ -83,16 +117,22 @@ func TestBrowser(t *testing.T) {
 		reports <- got
 	})
 	ln := listen(t)
-	srv := &http.Server{Handler: page}
+	srv := &http.Server{Handler: page, ErrorLog: log.New(io.Discard, "", 0)} // Chromium's spare connections end in handshake errors
+	if https {
+		cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+		must(t, err)
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	_, port, _ := strings.Cut(ln.Addr().String(), ":")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "http://localhost:"+port+"/")
+		"--user-data-dir=" + t.TempDir()}, extraFlags...)
+	cmd := exec.CommandContext(ctx, chromium, append(args, scheme+"://localhost:"+port+"/")...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -104,6 +144,9 @@ func TestBrowser(t *testing.T) {
 	case got = <-reports:
 	case <-ctx.Done():
 		t.Fatal("no report from the browser within 60 s")
+	}
+	if https && !regexp.MustCompile(`corsedge_tls_handshakes_total\{result="success",version="1.3"\} [1-9]`).MatchString(metricsText(t, ts.admin)) {
+		t.Errorf("the browser made no TLS 1.3 handshake with corsedge:\n%s", grepLines(metricsText(t, ts.admin), "handshakes"))
 	}
 	want := map[string]any{
 		"font_fetch":        200.0,

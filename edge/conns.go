@@ -40,21 +40,25 @@ func connConcurrency(nofile uint64) int {
 	return int((nofile - fdReserve) / 2)
 }
 
-// guard wraps the public listener so that running out of descriptors is
-// retried, not fatal, and the per-address limit holds.
-func (s *Server) guard(ln net.Listener) net.Listener {
+// guard wraps the public listeners so that running out of descriptors is
+// retried, not fatal, and the per-address limit holds across them.
+func (s *Server) guard(lns []net.Listener) []net.Listener {
 	perIP := s.cfg.MaxConnsPerIP
 	if perIP == 0 {
 		perIP = DefaultMaxConnsPerIP
 	}
 	retries := &rateLog{log: s.log, source: "accept"}
-	l := connlimit.New(ln, perIP, func(err error) {
+	l := connlimit.New(lns[0], perIP, func(err error) {
 		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.http.GetOpenConnectionsCount())
 	})
 	s.conns.Store(l)
+	out := []net.Listener{l}
+	for _, ln := range lns[1:] {
+		out = append(out, l.Beside(ln))
+	}
 	s.log.Info("connection limits", "descriptors", descriptorLimit(),
-		"concurrency", s.http.Concurrency, "max_conns_per_ip", max(perIP, 0))
-	return l
+		"concurrency_per_listener", s.http.Concurrency, "max_conns_per_ip", max(perIP, 0))
+	return out
 }
 
 // connState gives a closed connection's per-address slot back (fasthttp's

@@ -23,6 +23,7 @@ import (
 type testServer struct {
 	srv       *edge.Server
 	url       string // public base URL
+	tlsURL    string // HTTPS base URL, when Config.Certificates is set
 	admin     string // admin base URL
 	rulesFile string
 	root      string
@@ -75,9 +76,13 @@ func startServerOn(t testing.TB, rulesFile string, configure ...func(*edge.Confi
 	}
 	public := listen(t)
 	admin := listen(t)
+	lns := edge.Listeners{HTTP: public, Admin: admin}
+	if cfg.Certificates != nil {
+		lns.HTTPS = listen(t)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, public, admin) }()
+	go func() { done <- srv.Serve(ctx, lns) }()
 	stop := sync.OnceValue(func() error {
 		cancel()
 		return <-done
@@ -95,6 +100,9 @@ func startServerOn(t testing.TB, rulesFile string, configure ...func(*edge.Confi
 		root:      root,
 		client:    &http.Client{Timeout: 5 * time.Second},
 		stop:      stop,
+	}
+	if lns.HTTPS != nil {
+		ts.tlsURL = "https://" + lns.HTTPS.Addr().String()
 	}
 	// Run sets up the rules watch before it serves the admin listener: once
 	// /healthz answers, every later edit is seen.

@@ -72,12 +72,17 @@ type metrics struct {
 	reloads  [numTriggers][numResults]atomic.Uint64
 	cache    cacheStats
 
+	tlsReloads [numTriggers][numResults]atomic.Uint64
+	handshakes handshakeCounts
+
 	assetErrors atomic.Uint64 // assets not served for an I/O error (a 503)
 }
 
 func (m *metrics) countRequest(k requestKind, d decisionLabel) { m.requests[k][d].Add(1) }
 
 func (m *metrics) countReload(t Trigger, r reloadResult) { m.reloads[t][r].Add(1) }
+
+func (m *metrics) countTLSReload(t Trigger, r reloadResult) { m.tlsReloads[t][r].Add(1) }
 
 // writeMetrics writes every metric in the Prometheus text format.
 func (s *Server) writeMetrics(w io.Writer) {
@@ -106,6 +111,7 @@ func (s *Server) writeMetrics(w io.Writer) {
 	counter(w, "corsedge_decision_cache_evictions_total", "Decisions evicted to keep the cache within its bound.", m.cache.evictions.Load())
 	gauge(w, "corsedge_decision_cache_entries", "Decisions cached for the current table.", float64(st.cache.len()))
 	s.writeConnMetrics(w)
+	s.writeTLSMetrics(w)
 	counter(w, "corsedge_asset_errors_total", "Assets not served because of an I/O error (answered 503).", m.assetErrors.Load())
 }
 
@@ -122,4 +128,32 @@ func boolGauge(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// writeTLSMetrics writes the certificate, handshake and certificate reload
+// metrics, when the server has certificates.
+func (s *Server) writeTLSMetrics(w io.Writer) {
+	if s.cfg.Certificates == nil {
+		return
+	}
+	m := &s.metrics
+	fmt.Fprintln(w, "# HELP corsedge_tls_certificate_expiry_timestamp_seconds When the certificate for a name expires (the earliest, when several pairs carry it).")
+	fmt.Fprintln(w, "# TYPE corsedge_tls_certificate_expiry_timestamp_seconds gauge")
+	for name, at := range s.cfg.Certificates.Expiry() {
+		fmt.Fprintf(w, "corsedge_tls_certificate_expiry_timestamp_seconds{name=%q} %d\n", name, at.Unix())
+	}
+	fmt.Fprintln(w, "# HELP corsedge_tls_handshakes_total TLS handshakes on the HTTPS listener, by result and version (negotiated; offered for failures, unknown without a ClientHello).")
+	fmt.Fprintln(w, "# TYPE corsedge_tls_handshakes_total counter")
+	for v := range numTLSVersions {
+		for ok, result := range [2]string{"failure", "success"} {
+			fmt.Fprintf(w, "corsedge_tls_handshakes_total{result=%q,version=%q} %d\n", result, tlsVersionNames[v], m.handshakes[v][ok].Load())
+		}
+	}
+	fmt.Fprintln(w, "# HELP corsedge_tls_reloads_total Certificate reloads, by trigger and result (failure when any pair failed).")
+	fmt.Fprintln(w, "# TYPE corsedge_tls_reloads_total counter")
+	for t := range numTriggers {
+		for r := range numResults {
+			fmt.Fprintf(w, "corsedge_tls_reloads_total{trigger=%q,result=%q} %d\n", t, resultNames[r], m.tlsReloads[t][r].Load())
+		}
+	}
 }

@@ -27,8 +27,13 @@ type reloadOutcome struct {
 // and /metrics. Every trigger (fsnotify, SIGHUP, admin, poll) comes here; one
 // reload decides at a time, and a file still open for writing is not read.
 // It returns ErrUnchanged when the bytes are those read last time, whatever
-// came of them then.
-func (s *Server) Reload(trigger Trigger) error { return s.load(trigger) }
+// came of them then. The certificate pairs are reloaded too, each on its
+// own (see reloadCertificates); the result is the rules'.
+func (s *Server) Reload(trigger Trigger) error {
+	err := s.load(trigger)
+	s.reloadCertificates(trigger)
+	return err
+}
 
 // load is the one path from the rules file to the table in service, for
 // New (TriggerStart) and every reload alike: read, parse, install.

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
+	"corsedge/certs"
 	"corsedge/internal/connlimit"
 	"corsedge/internal/safefile"
 )
@@ -30,9 +32,20 @@ type Config struct {
 	// MaxRulesSize is the largest rules file read, in bytes;
 	// safefile.DefaultLimit (64 MiB) when 0.
 	MaxRulesSize int64
-	// MaxConnsPerIP bounds the connections one client address may hold;
-	// DefaultMaxConnsPerIP when 0, no limit when negative.
+	// MaxConnsPerIP bounds the connections one client address may hold
+	// (HTTP and HTTPS together); DefaultMaxConnsPerIP when 0, no limit when
+	// negative.
 	MaxConnsPerIP int
+	// Certificates answer HTTPS handshakes; required to serve
+	// Listeners.HTTPS. Their files are watched and reloaded with the rules.
+	Certificates *certs.Store
+}
+
+// Listeners are the sockets a Server serves; HTTP or HTTPS must be set.
+type Listeners struct {
+	HTTP  net.Listener // plain HTTP; nil for none
+	HTTPS net.Listener // TLS with Config.Certificates; nil for none
+	Admin net.Listener // the admin endpoints; nil for none
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
@@ -46,6 +59,7 @@ type Server struct {
 	state    atomic.Pointer[state]
 	outcome  atomic.Pointer[reloadOutcome]
 	metrics  metrics
+	tls      *tls.Config                        // of every HTTPS connection; nil without Config.Certificates
 	assetLog *rateLog                           // asset I/O errors, a few lines a second
 	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 
@@ -76,6 +90,10 @@ func New(cfg Config) (*Server, error) {
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err
 	}
+	if cfg.Certificates != nil {
+		s.tls = s.tlsConfig()
+		s.logCertificates()
+	}
 	s.http = &fasthttp.Server{
 		Handler:               s.handle,
 		ErrorHandler:          s.handleError,
@@ -95,37 +113,54 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Run serves public and, when admin is not nil, the admin endpoints on
-// admin, and watches the rules file, until ctx is done; then
-// it stops accepting, lets in-flight requests finish (at most
-// ShutdownTimeout) and returns.
+// Run serves public (plain HTTP) and, when admin is not nil, the admin
+// endpoints: Serve with those two listeners.
 func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
+	return s.Serve(ctx, Listeners{HTTP: public, Admin: admin})
+}
+
+// Serve serves the listeners and watches the rules and certificate files,
+// until ctx is done; then it stops accepting, lets in-flight requests finish
+// (at most ShutdownTimeout) and returns. One fasthttp server and handler
+// answer HTTP and HTTPS alike.
+func (s *Server) Serve(ctx context.Context, l Listeners) error {
+	public, err := s.publicListeners(l)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rw := s.newRulesWatch()
 	var wg sync.WaitGroup
-	wg.Go(func() { rw.Run(ctx, s.rulesChanged) })
+	wg.Go(func() { rw.Run(ctx, s.filesChanged) })
 	var adminSrv *http.Server
-	if admin != nil {
+	if l.Admin != nil {
 		adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
 		wg.Go(func() {
-			if err := adminSrv.Serve(admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := adminSrv.Serve(l.Admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error("admin listener stopped", "error", err)
 			}
 		})
 	}
-	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(s.guard(public)) }()
-	var err error
+	served := make(chan error, len(public))
+	for _, ln := range public {
+		go func() { served <- s.http.Serve(ln) }()
+	}
 	select {
 	case err = <-served:
 		err = fmt.Errorf("edge: serving stopped: %w", err)
+		s.http.Shutdown() // the other listener, if any
+		for range len(public) - 1 {
+			<-served
+		}
 	case <-ctx.Done():
 		s.log.Info("shutting down", "timeout", ShutdownTimeout)
 		sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer scancel()
 		err = s.http.ShutdownWithContext(sctx)
-		<-served
+		for range public {
+			<-served
+		}
 	}
 	cancel()
 	if adminSrv != nil {
@@ -133,4 +168,29 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 	}
 	wg.Wait()
 	return err
+}
+
+// publicListeners guards the public listeners (one per-address limit for
+// both) and puts TLS on the HTTPS one. Each fasthttp Serve bounds its own
+// connections by Concurrency: with two, each gets half the descriptors.
+func (s *Server) publicListeners(l Listeners) ([]net.Listener, error) {
+	var raw []net.Listener
+	for _, ln := range []net.Listener{l.HTTP, l.HTTPS} {
+		if ln != nil {
+			raw = append(raw, ln)
+		}
+	}
+	switch {
+	case len(raw) == 0:
+		return nil, errors.New("edge: no public listener: HTTP, HTTPS or both")
+	case l.HTTPS != nil && s.tls == nil:
+		return nil, errors.New("edge: an HTTPS listener needs Config.Certificates")
+	}
+	s.http.Concurrency = max(connConcurrency(descriptorLimit())/len(raw), 1)
+	guarded := s.guard(raw)
+	if l.HTTPS != nil {
+		last := len(guarded) - 1
+		guarded[last] = &tlsListener{Listener: guarded[last], config: s.tls, counts: &s.metrics.handshakes}
+	}
+	return guarded, nil
 }

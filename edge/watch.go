@@ -2,16 +2,24 @@ package edge
 
 import "corsedge/internal/watch"
 
-// newRulesWatch starts watching the rules file. Run calls it before
-// serving, so no edit made once the server is up goes unseen.
+// newRulesWatch starts watching the rules file and every certificate and
+// key file, through one watcher. Serve calls it before serving, so no edit
+// made once the server is up goes unseen.
 func (s *Server) newRulesWatch() *watch.Watcher {
-	return watch.New([]string{s.cfg.RulesFile}, watch.Options{
+	paths := []string{s.cfg.RulesFile}
+	if s.cfg.Certificates != nil {
+		for _, p := range s.cfg.Certificates.Pairs() {
+			paths = append(paths, p.CertFile, p.KeyFile)
+		}
+	}
+	return watch.New(paths, watch.Options{
 		Quiet: s.cfg.Debounce, Poll: s.cfg.Poll, Logger: s.log,
 	})
 }
 
-// rulesChanged reloads the rules when the watch says they may have changed.
-func (s *Server) rulesChanged(c watch.Cause) {
+// filesChanged reloads the rules and the certificates when the watch says
+// they may have changed; each skips what is unchanged.
+func (s *Server) filesChanged(c watch.Cause) {
 	if c == watch.Poll {
 		s.Reload(TriggerPoll)
 		return

@@ -35,6 +35,12 @@ type Listener struct {
 	done      chan struct{} // closed by Close: ends a backoff
 	closeOnce sync.Once
 
+	*counts // shared by the listeners made Beside this one
+}
+
+// counts are what the listeners of one server share: a client's
+// connections count against one limit on every port.
+type counts struct {
 	mu    sync.Mutex         // protects perIP
 	perIP map[netip.Addr]int // open connections by client key
 
@@ -47,7 +53,14 @@ type Listener struct {
 // every accept error retried.
 func New(ln net.Listener, maxPerIP int, onRetry func(error)) *Listener {
 	return &Listener{Listener: ln, maxPerIP: maxPerIP, onRetry: onRetry,
-		done: make(chan struct{}), perIP: map[netip.Addr]int{}}
+		done: make(chan struct{}), counts: &counts{perIP: map[netip.Addr]int{}}}
+}
+
+// Beside wraps another listener of the same server (HTTPS beside HTTP): its
+// connections count against l's per-address limit, and l's counters count
+// for both. Release either listener's connections on either.
+func (l *Listener) Beside(ln net.Listener) *Listener {
+	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, done: make(chan struct{}), counts: l.counts}
 }
 
 // Accept returns the next connection within the per-address limit. It

@@ -133,3 +133,64 @@ func TestPerAddressLimit(t *testing.T) {
 		t.Fatal("a released slot was not taken again")
 	}
 }
+
+// Listeners made Beside one another share one per-address count: a client
+// at its limit on one port is refused on the other, and a slot released on
+// either is free on both.
+func TestBesideSharesTheLimit(t *testing.T) {
+	a, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la := connlimit.New(a, 1, nil)
+	lb := la.Beside(b)
+	defer la.Close()
+	defer lb.Close()
+	accepted := make(chan net.Conn, 2)
+	for _, l := range []*connlimit.Listener{la, lb} {
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				accepted <- c
+			}
+		}()
+	}
+	first, err := net.Dial("tcp", a.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	held := <-accepted
+	refused, err := net.Dial("tcp", b.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	refused.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if got, _ := io.ReadAll(refused); !strings.HasPrefix(string(got), "HTTP/1.1 429") {
+		t.Fatalf("the other port answered %q, want 429", got)
+	}
+	if la.RefusedPerIP() != 1 {
+		t.Errorf("RefusedPerIP on the first listener: %d, want 1 (shared)", la.RefusedPerIP())
+	}
+	lb.Release(held)
+	held.Close()
+	again, err := net.Dial("tcp", b.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	select {
+	case c := <-accepted:
+		c.Close()
+	case <-time.After(3 * time.Second):
+		t.Fatal("a released slot is not free on the other listener")
+	}
+}

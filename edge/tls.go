@@ -1,0 +1,114 @@
+package edge
+
+import (
+	"crypto/tls"
+	"net"
+	"slices"
+	"sync/atomic"
+)
+
+// tlsConfig is the one configuration of every HTTPS connection. TLS 1.2 at
+// least (RFC 8996 deprecates 1.0 and 1.1); Go prefers 1.3 and picks the
+// cipher suites. Session tickets stay on: with no keys set, crypto/tls makes
+// its own and rotates them (a new key each day, each accepted for a week),
+// as long as this one Config serves every connection. ALPN offers only
+// http/1.1: fasthttp has no HTTP/2.
+func (s *Server) tlsConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"http/1.1"},
+		GetCertificate:     s.cfg.Certificates.GetCertificate,
+		GetConfigForClient: noteOffered,
+	}
+}
+
+// noteOffered records the newest version a client offers, so that a failed
+// handshake is counted under it (a TLS 1.1 client refused shows as such).
+func noteOffered(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if c, ok := hello.Conn.(*offeringConn); ok && len(hello.SupportedVersions) > 0 {
+		c.offered = slices.Max(hello.SupportedVersions)
+	}
+	return nil, nil // the Config itself, with its session ticket keys
+}
+
+// tlsListener serves TLS over the guarded public listener, so the
+// per-address limit and the accept backoff hold on HTTPS too; its
+// connections count their handshakes.
+type tlsListener struct {
+	net.Listener
+	config *tls.Config
+	counts *handshakeCounts
+}
+
+func (l *tlsListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &tlsConn{counts: l.counts}
+	tc.raw.Conn = c
+	tc.Conn = tls.Server(&tc.raw, l.config)
+	return tc, nil
+}
+
+// tlsConn is a server connection that counts its handshake, which runs at
+// the first Read or Write (fasthttp's first request read, or its 503 when
+// over Concurrency). It keeps *tls.Conn's methods, so fasthttp sees TLS.
+type tlsConn struct {
+	*tls.Conn
+	raw    offeringConn
+	counts *handshakeCounts
+	shook  bool // the handshake has been counted; fasthttp reads and writes from one goroutine
+}
+
+// offeringConn is the socket under a tlsConn, carrying what its
+// ClientHello offered.
+type offeringConn struct {
+	net.Conn
+	offered uint16 // newest version in the ClientHello; 0 before one is read
+}
+
+func (c *tlsConn) Read(b []byte) (int, error) {
+	if !c.shook {
+		c.handshake()
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *tlsConn) Write(b []byte) (int, error) {
+	if !c.shook {
+		c.handshake()
+	}
+	return c.Conn.Write(b)
+}
+
+// handshake runs the handshake under the deadline fasthttp has set and
+// counts its result; a failure is counted under the version the client
+// offered ("unknown" when no ClientHello came).
+func (c *tlsConn) handshake() {
+	c.shook = true
+	if err := c.Conn.Handshake(); err != nil {
+		c.counts.add(c.raw.offered, false)
+		return
+	}
+	c.counts.add(c.Conn.ConnectionState().Version, true)
+}
+
+// handshakeCounts are corsedge_tls_handshakes_total by version and result.
+type handshakeCounts [numTLSVersions][2]atomic.Uint64 // [version][1 for success]
+
+const numTLSVersions = 5
+
+var tlsVersionNames = [numTLSVersions]string{"unknown", "1.0", "1.1", "1.2", "1.3"}
+
+func (h *handshakeCounts) add(version uint16, ok bool) {
+	i := 0
+	if version >= tls.VersionTLS10 && version <= tls.VersionTLS13 {
+		i = int(version-tls.VersionTLS10) + 1
+	}
+	ok01 := 0
+	if ok {
+		ok01 = 1
+	}
+	h[i][ok01].Add(1)
+}
