@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"corsedge/internal/testlog"
 	"corsedge/internal/testpki"
 )
 
@@ -70,7 +71,7 @@ func TestServeTLSOnly(t *testing.T) {
 	rulesFile := filepath.Join(conf, "rules.toml")
 	must(t, os.WriteFile(rulesFile, []byte(oneRule), 0o644))
 	testpki.WriteFile(t, filepath.Join(root, "fonts", "a.woff2"), []byte("wOF2"))
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run([]string{"serve", "-addr", "", "-tls-addr", "127.0.0.1:0", "-tls-cert", cert, "-tls-key", key,

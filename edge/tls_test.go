@@ -15,6 +15,7 @@ import (
 
 	"corsedge/certs"
 	"corsedge/edge"
+	"corsedge/internal/testlog"
 	"corsedge/internal/testpki"
 )
 
@@ -269,7 +270,7 @@ func TestBadPairsAreKeptOut(t *testing.T) {
 			f := newTLSFixture(t)
 			p, good := f.pair(t, "site", testpki.Spec{})
 			other := f.ca.Issue(t, testpki.Spec{})
-			logs := &edge.LogBuffer{}
+			logs := &testlog.Buffer{}
 			ts := startHTTPS(t, tlsRules, []certs.Pair{p}, func(c *edge.Config) { c.Logger = slogTo(logs) })
 			tc.write(t, p, good, other)
 			if !waitFor(3*time.Second, func() bool { return ts.status(t).Certificates[0].LastError != nil }) {
