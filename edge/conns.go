@@ -41,8 +41,9 @@ func connConcurrency(nofile uint64) int {
 }
 
 // guard wraps the public listeners so that running out of descriptors is
-// retried, not fatal, and the per-address limit holds across them.
-func (s *Server) guard(lns []net.Listener) []net.Listener {
+// retried, not fatal, and the per-address limit holds across them. When
+// tlsLast, the last one carries TLS and refuses by closing alone.
+func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	perIP := s.cfg.MaxConnsPerIP
 	if perIP == 0 {
 		perIP = DefaultMaxConnsPerIP
@@ -52,9 +53,16 @@ func (s *Server) guard(lns []net.Listener) []net.Listener {
 		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.http.GetOpenConnectionsCount())
 	})
 	s.conns.Store(l)
-	out := []net.Listener{l}
+	wrapped := []*connlimit.Listener{l}
 	for _, ln := range lns[1:] {
-		out = append(out, l.Beside(ln))
+		wrapped = append(wrapped, l.Beside(ln))
+	}
+	if tlsLast {
+		wrapped[len(wrapped)-1].Silent()
+	}
+	out := make([]net.Listener, len(wrapped))
+	for i, w := range wrapped {
+		out[i] = w
 	}
 	s.log.Info("connection limits", "descriptors", descriptorLimit(),
 		"concurrency_per_listener", s.http.Concurrency, "max_conns_per_ip", max(perIP, 0))

@@ -187,7 +187,7 @@ func (s *Server) publicListeners(l Listeners) ([]net.Listener, error) {
 		return nil, errors.New("edge: an HTTPS listener needs Config.Certificates")
 	}
 	s.http.Concurrency = max(connConcurrency(descriptorLimit())/len(raw), 1)
-	guarded := s.guard(raw)
+	guarded := s.guard(raw, l.HTTPS != nil)
 	if l.HTTPS != nil {
 		last := len(guarded) - 1
 		guarded[last] = &tlsListener{Listener: guarded[last], config: s.tls, counts: &s.metrics.handshakes}

@@ -31,6 +31,7 @@ type Listener struct {
 	net.Listener
 	maxPerIP int         // <= 0: no limit
 	onRetry  func(error) // told of each accept error before the backoff; may be nil
+	silent   bool        // refuse by closing alone: a TLS client cannot read a plaintext 429
 
 	done      chan struct{} // closed by Close: ends a backoff
 	closeOnce sync.Once
@@ -61,6 +62,13 @@ func New(ln net.Listener, maxPerIP int, onRetry func(error)) *Listener {
 // for both. Release either listener's connections on either.
 func (l *Listener) Beside(ln net.Listener) *Listener {
 	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, done: make(chan struct{}), counts: l.counts}
+}
+
+// Silent makes l refuse a connection over the limit by closing it, without
+// the plaintext 429: for a listener whose connections speak TLS.
+func (l *Listener) Silent() *Listener {
+	l.silent = true
+	return l
 }
 
 // Accept returns the next connection within the per-address limit. It
@@ -96,7 +104,11 @@ func (l *Listener) Accept() (net.Conn, error) {
 		}
 		if !l.admit(key) {
 			l.refusedPerIP.Add(1)
-			refuse(c)
+			if l.silent {
+				c.Close()
+			} else {
+				refuse(c)
+			}
 			continue
 		}
 		return c, nil

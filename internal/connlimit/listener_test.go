@@ -194,3 +194,38 @@ func TestBesideSharesTheLimit(t *testing.T) {
 		t.Fatal("a released slot is not free on the other listener")
 	}
 }
+
+// A Silent listener (its connections speak TLS) refuses by closing: the
+// client reads no plaintext it would take for a broken handshake.
+func TestSilentRefusesWithoutAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := connlimit.New(ln, 1, nil).Silent()
+	defer l.Close()
+	held, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go l.Accept() // refuses the next one
+	refused, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	refused.SetReadDeadline(time.Now().Add(3 * time.Second))
+	got, err := io.ReadAll(refused)
+	if len(got) != 0 || err != nil {
+		t.Errorf("refused connection read %q, %v; want a plain close", got, err)
+	}
+	if l.RefusedPerIP() != 1 {
+		t.Errorf("RefusedPerIP = %d, want 1", l.RefusedPerIP())
+	}
+}
