@@ -32,6 +32,9 @@ func Start(env *Env, p *Peer, l Launch) (*Process, error) {
 	if p.Missing != "" {
 		return nil, fmt.Errorf("%s: %s", p.Name, p.Missing)
 	}
+	if l.TLS && !p.TLS {
+		return nil, fmt.Errorf("%s cannot serve HTTPS", p.Name)
+	}
 	var err error
 	for range 3 {
 		var proc *Process
