@@ -92,7 +92,8 @@ func (w *goWorker) loop(ctx context.Context) {
 		}
 	}()
 	req, opt := &w.run.req, &w.run.opt
-	for ctx.Err() == nil && w.run.take() {
+	end, _ := ctx.Deadline()
+	for ctx.Err() == nil && time.Now().Before(end) && w.run.take() {
 		t0 := time.Now()
 		if conn == nil {
 			c, err := w.dial(ctx)
@@ -130,7 +131,7 @@ func (w *goWorker) loop(ctx context.Context) {
 
 // dial connects, and over TLS completes the handshake, counting it.
 func (w *goWorker) dial(ctx context.Context) (net.Conn, error) {
-	var d net.Dialer
+	d := net.Dialer{Timeout: ioTimeout}
 	c, err := d.DialContext(ctx, "tcp", w.run.opt.Addr)
 	if err != nil || w.run.opt.TLS == nil {
 		return c, err
@@ -161,9 +162,12 @@ func awaitClose(br *bufio.Reader) error {
 	return nil
 }
 
-// fail counts an error, unless it only reports the end of the run.
+// fail counts an error, unless it only reports the end of the run. A dial
+// that fails at the run's deadline may return before the context reports
+// it, so the clock is read too: else the loop would count failures
+// as fast as it could dial until the context caught up.
 func (w *goWorker) fail(ctx context.Context, err error) {
-	if ctx.Err() != nil {
+	if end, ok := ctx.Deadline(); ctx.Err() != nil || (ok && !time.Now().Before(end)) {
 		return
 	}
 	w.errs++

@@ -42,7 +42,7 @@ func nginxMissing() string {
 // nginxCommand writes an nginx.conf with the policy and returns the
 // command that runs nginx in the foreground with it.
 func nginxCommand(env *Env, addr string, l Launch) ([]string, error) {
-	dir := filepath.Join(env.Dir, "nginx-"+strings.ReplaceAll(addr, ":", "-"))
+	dir := nginxDir(env, addr)
 	if err := os.MkdirAll(filepath.Join(dir, "temp"), 0o755); err != nil {
 		return nil, err
 	}
@@ -61,6 +61,7 @@ func nginxCommand(env *Env, addr string, l Launch) ([]string, error) {
 		"Credentials": fixture.Credentials,
 		"Immutable":   fixture.Immutable,
 		"TLS":         l.TLS,
+		"ResumedLog":  nginxResumedLog(env, addr),
 		"Cert":        env.Files.Cert,
 		"Key":         env.Files.Key,
 	})
@@ -72,6 +73,14 @@ func nginxCommand(env *Env, addr string, l Launch) ([]string, error) {
 		return nil, err
 	}
 	return []string{NginxBinary(), "-p", dir, "-c", file, "-e", filepath.Join(dir, "error.log")}, nil
+}
+
+func nginxDir(env *Env, addr string) string {
+	return filepath.Join(env.Dir, "nginx-"+strings.ReplaceAll(addr, ":", "-"))
+}
+
+func nginxResumedLog(env *Env, addr string) string {
+	return filepath.Join(nginxDir(env, addr), "resumed.log")
 }
 
 // wildcardRegexps returns, per wildcard domain, a regexp matching what
@@ -212,7 +221,7 @@ http {
         ssl_prefer_server_ciphers on;
         ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
         ssl_ecdh_curve X25519:prime256v1;
-        access_log {{.Dir}}/resumed.log resumed if=$cors_resumed;
+        access_log {{.ResumedLog}} resumed if=$cors_resumed;
 {{- end}}
 
         location /js/ {

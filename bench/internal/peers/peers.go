@@ -21,6 +21,9 @@ type Peer struct {
 	TLS     bool   // can serve HTTPS (Launch.TLS)
 	build   string // import path `go build` builds it from
 	command func(env *Env, addr string, l Launch) ([]string, error)
+	// resumedLog, when set, names the file the server logs each request
+	// on a resumed TLS session to, one line each (nginx).
+	resumedLog func(env *Env, addr string) string
 }
 
 // Launch is what one start of a server needs beyond the shared Env.
@@ -96,7 +99,7 @@ var Peers = []*Peer{
 	},
 	{
 		Name: "nginx", Label: "nginx", Missing: nginxMissing(), TLS: true,
-		command: nginxCommand,
+		command: nginxCommand, resumedLog: nginxResumedLog,
 	},
 }
 
