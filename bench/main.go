@@ -23,10 +23,13 @@ func main() {
 }
 
 func run() int {
-	suite := flag.String("suite", "all", "cors, assets or all")
+	var suites string
+	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls; or all")
+	flag.StringVar(&suites, "suites", "all", "the same as -suite")
 	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
 	corsPeers := flag.String("peers", "bare,rscors,nginx", "peers of the cors suite, comma-separated")
 	assetPeers := flag.String("asset-peers", "nginx", "peers of the assets suite, comma-separated")
+	tlsPeers := flag.String("tls-peers", "bare,nginx", "peers of the tls suite, comma-separated")
 	pairs := flag.Int("pairs", 5, "alternating corsedge/peer pairs of runs per comparison")
 	duration := flag.Duration("duration", 2*time.Second, "length of one timed run (wrk: whole seconds)")
 	warmup := flag.Duration("warmup", time.Second, "untimed run per server before the pairs")
@@ -39,12 +42,12 @@ func run() int {
 	flag.Parse()
 
 	cfg := harness.Config{
-		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers)},
+		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers), "tls": list(*tlsPeers)},
 		Scenarios: list(*names), Pairs: *pairs, Duration: *duration, Warmup: *warmup, Conns: *conns,
 		Cores: *cores, Load: *gen, Profile: *profile, Dir: *dir, Command: command(), Log: os.Stderr,
 	}
-	if *suite != "all" {
-		cfg.Suites = []string{*suite}
+	if suites != "all" {
+		cfg.Suites = list(suites)
 	}
 	if *profile != "" {
 		if err := os.MkdirAll(*profile, 0o755); err != nil {

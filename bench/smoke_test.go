@@ -6,21 +6,26 @@ import (
 	"testing"
 	"time"
 
+	"os/exec"
+	"path/filepath"
+
 	"corsedge/bench/internal/harness"
 	"corsedge/bench/internal/scenario"
 )
 
-// TestSmoke runs every scenario of both suites for about a second each,
+// TestSmoke runs every scenario of every suite for about a second each,
 // with corsedge and the Go peers and the built-in load generator, so the
-// harness keeps working on a machine with only Go.
+// harness keeps working on a machine with only Go. Until corsedge serves
+// HTTPS, its rows of the tls suite must say so and the peers' must run.
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs servers")
 	}
+	https := corsedgeServesHTTPS(t)
 	var log strings.Builder
 	rep, err := harness.Run(context.Background(), harness.Config{
 		Suites:    scenario.Suites,
-		Peers:     map[string][]string{"cors": {"bare", "rscors"}, "assets": {"bare"}},
+		Peers:     map[string][]string{"cors": {"bare", "rscors"}, "assets": {"bare"}, "tls": {"bare"}},
 		Pairs:     1,
 		Duration:  150 * time.Millisecond,
 		Warmup:    50 * time.Millisecond,
@@ -41,8 +46,12 @@ func TestSmoke(t *testing.T) {
 		if sec.Err != "" {
 			t.Errorf("%s: %s", sec.Name, sec.Err)
 		}
-		for _, row := range sec.Rows {
+		for i, row := range sec.Rows {
 			switch {
+			case sec.Suite == "tls" && i == 0 && !https:
+				if !strings.Contains(row.Skipped, "did not start with -tls-addr") {
+					t.Errorf("%s: corsedge without HTTPS: row %q skipped %q", sec.Name, row.Label, row.Skipped)
+				}
 			case row.Skipped != "":
 				t.Errorf("%s: %s not timed: %s", sec.Name, row.Label, row.Skipped)
 			case row.Errors > 0:
@@ -51,6 +60,9 @@ func TestSmoke(t *testing.T) {
 				t.Errorf("%s: %s served no requests", sec.Name, row.Label)
 			default:
 				cpu += row.Runs[0].CPUPerReq
+			}
+			if sec.Name == "tls-handshake" && row.Skipped == "" && !strings.Contains(strings.Join(row.Notes, "; "), ", 0 resumed (client side)") {
+				t.Errorf("%s: %s: no evidence of full handshakes: %q", sec.Name, row.Label, row.Notes)
 			}
 		}
 	}
@@ -69,4 +81,14 @@ func TestSmoke(t *testing.T) {
 	if t.Failed() {
 		t.Log(log.String())
 	}
+}
+
+// corsedgeServesHTTPS reports whether this corsedge has -tls-addr.
+func corsedgeServesHTTPS(t *testing.T) bool {
+	bin := filepath.Join(t.TempDir(), "corsedge")
+	if out, err := exec.Command("go", "build", "-o", bin, "corsedge").CombinedOutput(); err != nil {
+		t.Fatalf("go build corsedge: %v\n%s", err, out)
+	}
+	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput() // usage exits non-zero
+	return strings.Contains(string(out), "-tls-addr")
 }

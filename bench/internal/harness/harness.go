@@ -5,6 +5,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ import (
 
 // Config is one harness run.
 type Config struct {
-	Suites    []string            // "cors", "assets"
+	Suites    []string            // "cors", "assets", "tls"
 	Scenarios []string            // by name; empty runs every scenario of Suites
 	Peers     map[string][]string // per suite: peer names, in table order
 	Pairs     int                 // alternating corsedge/peer pairs of runs per comparison
@@ -47,6 +48,9 @@ type harness struct {
 	gen   load.Generator
 	fill  load.Generator           // sends an exact number of requests: the built-in one
 	peers map[string][]*peers.Peer // per suite, those that can run here
+	// clientTLS is the load generators' and probes' TLS configuration:
+	// it trusts the fixture's CA and keeps no session cache.
+	clientTLS *tls.Config
 }
 
 // Run runs the configured scenarios and returns their report.
@@ -116,6 +120,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.clientTLS, err = fixture.ClientTLS(files); err != nil {
+		return nil, err
+	}
 	h.env = &peers.Env{Dir: dir, Bin: filepath.Join(dir, "bin"), Files: files, Cores: serverCores, Workers: max(cfg.Cores, 1)}
 	fmt.Fprintf(cfg.Log, "building corsedge and the Go peers in %s\n", h.env.Bin)
 	if err := peers.Build(h.env, build); err != nil {
@@ -150,7 +157,7 @@ func (h *harness) settings(serverCores, loadCores string) string {
 func selectScenarios(suites, names []string) ([]*scenario.Scenario, error) {
 	for _, s := range suites {
 		if !slices.Contains(scenario.Suites, s) {
-			return nil, fmt.Errorf("harness: unknown suite %q (cors, assets)", s)
+			return nil, fmt.Errorf("harness: unknown suite %q (%s)", s, strings.Join(scenario.Suites, ", "))
 		}
 	}
 	var out []*scenario.Scenario

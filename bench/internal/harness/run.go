@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,14 +22,19 @@ type contender struct {
 	proc   *peers.Process
 	req    load.Request
 	status int
-	cursor int64 // position in the request's Origin rotation
-	cache  bool  // scrape corsedge's decision cache counters around each run
+	gen    load.Generator // the scenario's: the built-in one for a handshake per request
+	tls    *tls.Config    // the client's, for an HTTPS scenario; nil over HTTP
+	cursor int64          // position in the request's Origin rotation
+	cache  bool           // scrape corsedge's decision cache counters around each run
 	seen   cacheCounters
+
+	handshakes, resumed int64 // TLS handshakes over the timed runs (built-in generator)
+	resumedLog          int   // nginx's resumed.log lines before the timed runs
 }
 
 // runScenario times corsedge against each peer that answers alike.
 func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*report.Section, error) {
-	sec := &report.Section{Suite: sc.Suite, Name: sc.Name, Title: sc.Title, Request: describe(sc, h.gen.Name())}
+	sec := &report.Section{Suite: sc.Suite, Name: sc.Name, Title: sc.Title, Request: describe(sc, h.genFor(sc).Name())}
 	fmt.Fprintf(h.cfg.Log, "\n== %s/%s: %s\n", sc.Suite, sc.Name, sc.Title)
 	ce, rivals, err := h.startAll(ctx, sc, sec)
 	defer func() {
@@ -39,6 +46,20 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 	}()
 	if err != nil {
 		return nil, err
+	}
+	if ce == nil {
+		// corsedge could not serve this scenario (HTTPS before it has it):
+		// the peers are still timed, the first leading the alternation.
+		if len(rivals) == 0 {
+			return sec, nil
+		}
+		ce, rivals = rivals[0], rivals[1:]
+		sec.Lead = ce.row.Label
+	}
+	if sc.TLS && sc.Request.Close {
+		if err := h.checkResumption(ctx, append([]*contender{ce}, rivals...)); err != nil {
+			return nil, err
+		}
 	}
 	servers := []*contender{ce} // one per process, for memory and the fill
 	for _, r := range rivals {
@@ -63,6 +84,9 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 	if err := h.memory(servers, func(r *report.Row, rss int64) { r.RSSAfter = rss }); err != nil {
 		return nil, err
 	}
+	if sc.TLS && sc.Request.Close {
+		handshakeNotes(sec, append([]*contender{ce}, rivals...))
+	}
 	annotate(sc, ce, rivals, servers)
 	return sec, nil
 }
@@ -73,13 +97,26 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 // is returned all the same, for the caller to stop.
 func (h *harness) startAll(ctx context.Context, sc *scenario.Scenario, sec *report.Section) (*contender, []*contender, error) {
 	ce, err := h.startCorsedge(sc)
-	if err != nil {
+	if err != nil && !sc.TLS {
 		return nil, nil, err
 	}
-	sec.Rows = append(sec.Rows, ce.row)
-	ref, err := h.reference(ctx, sc, ce)
+	var ref *scenario.Shape
 	if err != nil {
-		return ce, nil, err
+		// No HTTPS in this corsedge: its row says why, and its answer over
+		// plain HTTP is the reference the peers must match.
+		why := startFailure(err)
+		fmt.Fprintf(h.cfg.Log, "corsedge does not serve HTTPS: %s\n", why)
+		sec.Rows = append(sec.Rows, &report.Row{Label: "corsedge", Generator: h.genFor(sc).Name(),
+			Skipped: "did not start with -tls-addr (" + why + ")"})
+		if ref, err = h.plainReference(ctx, sc); err != nil {
+			return nil, nil, err
+		}
+		ce = nil
+	} else {
+		sec.Rows = append(sec.Rows, ce.row)
+		if ref, err = h.reference(ctx, sc, ce); err != nil {
+			return ce, nil, err
+		}
 	}
 	var rivals []*contender
 	if sc.Baseline != nil {
@@ -100,13 +137,44 @@ func (h *harness) startAll(ctx context.Context, sc *scenario.Scenario, sec *repo
 	return ce, rivals, nil
 }
 
+// startFailure returns the line of a failed start that says why: the
+// server's first line of output, else the error itself.
+func startFailure(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) > 1 && strings.TrimSpace(lines[1]) != "" {
+		return strings.TrimSpace(lines[1])
+	}
+	return lines[0]
+}
+
+// plainReference is corsedge's answer to sc's request over plain HTTP, for
+// an HTTPS scenario corsedge cannot serve: the HTTP answer is the same.
+func (h *harness) plainReference(ctx context.Context, sc *scenario.Scenario) (*scenario.Shape, error) {
+	proc, err := peers.Start(h.env, peers.Corsedge, peers.Launch{CacheSize: sc.CacheSize})
+	if err != nil {
+		return nil, err
+	}
+	defer proc.Stop()
+	ref, err := scenario.Probe(ctx, proc.Addr, nil, sc.Request)
+	if err != nil {
+		return nil, fmt.Errorf("corsedge over HTTP: %v", err)
+	}
+	if ref.Status != sc.Status {
+		return nil, fmt.Errorf("corsedge answered %d over HTTP, the scenario expects %d", ref.Status, sc.Status)
+	}
+	if sc.Request.Close && !ref.Close {
+		return nil, errors.New("corsedge kept the connection open after Connection: close")
+	}
+	return ref, nil
+}
+
 // warmUp runs each contender once, untimed.
 func (h *harness) warmUp(ctx context.Context, all []*contender) error {
 	for _, c := range all {
-		if _, err := h.measure(ctx, c, h.gen, h.cfg.Warmup, 0); err != nil {
+		if _, err := h.measure(ctx, c, c.gen, h.cfg.Warmup, 0); err != nil {
 			return err
 		}
-		c.row.Runs, c.seen = nil, cacheCounters{}
+		c.row.Runs, c.seen, c.handshakes, c.resumed = nil, cacheCounters{}, 0, 0
 	}
 	return nil
 }
@@ -136,19 +204,21 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // startCorsedge starts corsedge for sc, with its admin listener when the
 // scenario churns the decision cache, so its counters can be read.
 func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
-	l := peers.Launch{CacheSize: sc.CacheSize}
+	l := peers.Launch{CacheSize: sc.CacheSize, TLS: sc.TLS}
 	label := "corsedge"
 	if h.cfg.Profile != "" {
 		l.CPUProfile = fmt.Sprintf("%s/corsedge-%s.prof", h.cfg.Profile, sc.Name)
 		label = "corsedge (profiling build)"
 	}
 	churn := sc.Request.Origin != nil
-	l.Admin = churn
+	l.Admin = churn || sc.TLS // over HTTPS: its handshake metrics, for a look after the run
 	proc, err := peers.Start(h.env, peers.Corsedge, l)
 	if err != nil {
 		return nil, err
 	}
-	c := &contender{row: &report.Row{Label: label, Generator: h.gen.Name()}, proc: proc, status: sc.Status, cache: churn}
+	gen := h.genFor(sc)
+	c := &contender{row: &report.Row{Label: label, Generator: gen.Name()}, proc: proc, status: sc.Status,
+		cache: churn, gen: gen, tls: h.tlsFor(sc)}
 	return c, nil
 }
 
@@ -156,24 +226,27 @@ func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
 // peer's must match. corsedge answering otherwise than the scenario
 // expects is an error: the figures would time the wrong thing.
 func (h *harness) reference(ctx context.Context, sc *scenario.Scenario, ce *contender) (*scenario.Shape, error) {
-	req, err := sc.RequestFor(ctx, ce.proc.Addr)
+	req, err := sc.RequestFor(ctx, ce.proc.Addr, ce.tls)
 	if err != nil {
 		return nil, fmt.Errorf("corsedge: %v", err)
 	}
 	ce.req = req
-	ref, err := scenario.Probe(ctx, ce.proc.Addr, req)
+	ref, err := scenario.Probe(ctx, ce.proc.Addr, ce.tls, req)
 	if err != nil {
 		return nil, fmt.Errorf("corsedge: %v", err)
 	}
 	if ref.Status != sc.Status {
 		return nil, fmt.Errorf("corsedge answered %d, the scenario expects %d", ref.Status, sc.Status)
 	}
+	if sc.Request.Close && !ref.Close {
+		return nil, errors.New("corsedge kept the connection open after Connection: close")
+	}
 	return ref, nil
 }
 
 // baseline is corsedge timed with the scenario's cached-case request.
 func (h *harness) baseline(ctx context.Context, sc *scenario.Scenario, ce *contender) (*contender, error) {
-	shape, err := scenario.Probe(ctx, ce.proc.Addr, *sc.Baseline)
+	shape, err := scenario.Probe(ctx, ce.proc.Addr, ce.tls, *sc.Baseline)
 	if err != nil {
 		return nil, fmt.Errorf("corsedge baseline: %v", err)
 	}
@@ -186,16 +259,17 @@ func (h *harness) baseline(ctx context.Context, sc *scenario.Scenario, ce *conte
 			origin = f[1]
 		}
 	}
-	row := &report.Row{Label: "corsedge, one cached origin (" + origin + ")", Generator: h.gen.Name(),
+	row := &report.Row{Label: "corsedge, one cached origin (" + origin + ")", Generator: ce.gen.Name(),
 		Notes: []string{"ratio columns: this scenario's corsedge ÷ this row"}}
-	return &contender{row: row, proc: ce.proc, req: *sc.Baseline, status: sc.Status}, nil
+	return &contender{row: row, proc: ce.proc, req: *sc.Baseline, status: sc.Status, gen: ce.gen, tls: ce.tls}, nil
 }
 
 // startPeer starts p and checks its answer against corsedge's. It returns
 // the contender to time, or nil with a row saying why p is not timed.
 func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers.Peer, ref *scenario.Shape) (*contender, *report.Row) {
-	row := &report.Row{Label: p.Label, Generator: h.gen.Name()}
-	l := peers.Launch{}
+	gen, conf := h.genFor(sc), h.tlsFor(sc)
+	row := &report.Row{Label: p.Label, Generator: gen.Name()}
+	l := peers.Launch{TLS: sc.TLS}
 	if p.Fixed {
 		l.Answer = fixedAnswer(ref)
 	}
@@ -204,15 +278,20 @@ func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers
 		row.Skipped = "did not start: " + err.Error()
 		return nil, row
 	}
-	req, err := sc.RequestFor(ctx, proc.Addr)
+	req, err := sc.RequestFor(ctx, proc.Addr, conf)
 	var shape *scenario.Shape
 	if err == nil {
-		shape, err = scenario.Probe(ctx, proc.Addr, req)
+		shape, err = scenario.Probe(ctx, proc.Addr, conf, req)
 	}
 	if err != nil {
 		proc.Stop()
 		row.Skipped = "no answer: " + err.Error()
 		return nil, row
+	}
+	if sc.TLS && ref.TLS == "" {
+		// corsedge did not serve HTTPS: the first peer's handshake (the
+		// bare peer's crypto/tls, corsedge's own) is what the others must match.
+		ref.TLS = shape.TLS
 	}
 	diffs, notes := scenario.Compare(ref, shape, sc.Checks)
 	row.Notes = notes
@@ -222,7 +301,7 @@ func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers
 		fmt.Fprintf(h.cfg.Log, "%s answers differently: %s\n", p.Label, strings.Join(diffs, "; "))
 		return nil, row
 	}
-	return &contender{row: row, proc: proc, req: req, status: sc.Status}, row
+	return &contender{row: row, proc: proc, req: req, status: sc.Status, gen: gen, tls: conf}, row
 }
 
 // fixedAnswer is corsedge's answer, for the bare peer to repeat verbatim.
@@ -278,12 +357,17 @@ func (h *harness) fillAll(ctx context.Context, sc *scenario.Scenario, all []*con
 // machine's drifting speed affects both sides of every ratio alike.
 func (h *harness) alternate(ctx context.Context, ce *contender, rivals []*contender) error {
 	for i := range h.cfg.Pairs {
+		if len(rivals) == 0 { // a peer alone, corsedge not running: its figures only
+			if _, err := h.measure(ctx, ce, ce.gen, h.cfg.Duration, 0); err != nil {
+				return err
+			}
+		}
 		for _, r := range rivals {
-			a, err := h.measure(ctx, ce, h.gen, h.cfg.Duration, 0)
+			a, err := h.measure(ctx, ce, ce.gen, h.cfg.Duration, 0)
 			if err != nil {
 				return err
 			}
-			b, err := h.measure(ctx, r, h.gen, h.cfg.Duration, 0)
+			b, err := h.measure(ctx, r, r.gen, h.cfg.Duration, 0)
 			if err != nil {
 				return err
 			}
@@ -291,8 +375,8 @@ func (h *harness) alternate(ctx context.Context, ce *contender, rivals []*conten
 				r.row.CPURatio = append(r.row.CPURatio, float64(a.CPUPerReq)/float64(b.CPUPerReq))
 				r.row.RPSRatio = append(r.row.RPSRatio, a.RPS/b.RPS)
 			}
-			fmt.Fprintf(h.cfg.Log, "pair %d/%d: corsedge %7.0f req/s %6.2f µs/req | %s %7.0f req/s %6.2f µs/req\n",
-				i+1, h.cfg.Pairs, a.RPS, us(a.CPUPerReq), r.row.Label, b.RPS, us(b.CPUPerReq))
+			fmt.Fprintf(h.cfg.Log, "pair %d/%d: %s %7.0f req/s %6.2f µs/req | %s %7.0f req/s %6.2f µs/req\n",
+				i+1, h.cfg.Pairs, ce.row.Label, a.RPS, us(a.CPUPerReq), r.row.Label, b.RPS, us(b.CPUPerReq))
 		}
 	}
 	return nil
@@ -315,7 +399,7 @@ func (h *harness) measure(ctx context.Context, c *contender, gen load.Generator,
 		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)
 	}
 	res, err := gen.Run(ctx, c.req, load.Options{Addr: c.proc.Addr, Conns: h.cfg.Conns, Duration: d,
-		Requests: requests, Status: c.status, Start: c.cursor})
+		Requests: requests, Status: c.status, Start: c.cursor, TLS: c.tls})
 	if err != nil {
 		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)
 	}
@@ -334,6 +418,15 @@ func (h *harness) measure(ctx context.Context, c *contender, gen load.Generator,
 	c.row.Errors += res.Errors
 	if c.row.FirstError == "" {
 		c.row.FirstError = res.FirstError
+	}
+	c.handshakes += res.Handshakes
+	c.resumed += res.Resumed
+	if c.req.Close && res.Resumed > 0 {
+		// A resumed handshake is not the full one the scenario times.
+		c.row.Errors += res.Resumed
+		if c.row.FirstError == "" {
+			c.row.FirstError = fmt.Sprintf("%d of %d handshakes resumed a session", res.Resumed, res.Handshakes)
+		}
 	}
 	run := report.Run{Requests: res.Requests, RPS: res.RPS(), P50: res.P50, P99: res.P99}
 	if res.Requests > 0 {
@@ -356,5 +449,15 @@ func describe(sc *scenario.Scenario, gen string) string {
 	if sc.Conditional {
 		parts = append(parts, "`If-None-Match:` the ETag that server sends for it")
 	}
-	return "Request: " + strings.Join(parts, " ") + "; load generator: " + gen + "."
+	if r.Close {
+		parts = append(parts, "`Connection: close`")
+	}
+	over := ""
+	switch {
+	case sc.TLS && r.Close:
+		over = " over HTTPS, a new connection with a full TLS handshake (no session offered) for each; CPU per request is CPU per handshake"
+	case sc.TLS:
+		over = " over HTTPS on keep-alive connections"
+	}
+	return "Request: " + strings.Join(parts, " ") + over + "; load generator: " + gen + "."
 }

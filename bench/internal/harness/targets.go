@@ -14,6 +14,10 @@ func targets(scenarios []*scenario.Scenario, sections []*report.Section) []repor
 	for i, sc := range scenarios {
 		sec := sections[i]
 		for _, t := range sc.Targets {
+			if len(sec.Rows) > 0 && sec.Rows[0].Skipped != "" {
+				out = append(out, report.Target{Goal: t.Goal, NotRun: true, Measured: "corsedge did not run: " + sec.Rows[0].Skipped})
+				continue
+			}
 			if x, measured, ok := figure(sec, t); ok {
 				out = append(out, report.Target{Goal: t.Goal, Measured: measured, Met: t.Met(x)})
 			}

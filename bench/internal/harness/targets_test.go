@@ -37,3 +37,18 @@ func TestTargetsJudgeEachScenarioByItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// A scenario corsedge could not run (HTTPS before it serves it) must not
+// judge the lead peer's ratios as corsedge's: its targets read "not run".
+func TestTargetsOfAScenarioWithoutCorsedge(t *testing.T) {
+	sc := []*scenario.Scenario{{Name: "tls", Targets: []scenario.Target{{Goal: "cpu", Row: "nginx", Metric: "cpu", Max: 1}}}}
+	sections := []*report.Section{{Name: "tls", Lead: "bare", Rows: []*report.Row{
+		{Label: "corsedge", Skipped: "did not start with -tls-addr"},
+		{Label: "bare"},
+		{Label: "nginx", CPURatio: []float64{0.5}, RPSRatio: []float64{2}},
+	}}}
+	got := targets(sc, sections)
+	if len(got) != 1 || !got[0].NotRun || got[0].Met {
+		t.Fatalf("got %+v, want one target not run", got)
+	}
+}

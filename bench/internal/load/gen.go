@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -47,6 +49,8 @@ func (Go) Run(ctx context.Context, req Request, opt Options) (Result, error) {
 		h.merge(&w.hist)
 		res.Requests += w.ok
 		res.Errors += w.errs
+		res.Handshakes += w.handshakes
+		res.Resumed += w.resumed
 		if res.FirstError == "" && w.firstErr != nil {
 			res.FirstError = w.firstErr.Error()
 		}
@@ -75,6 +79,8 @@ type goWorker struct {
 	ok, errs int64
 	firstErr error
 	buf      []byte // the request being written
+
+	handshakes, resumed int64
 }
 
 func (w *goWorker) loop(ctx context.Context) {
@@ -85,38 +91,83 @@ func (w *goWorker) loop(ctx context.Context) {
 			conn.Close()
 		}
 	}()
-	var dialer net.Dialer
-	for ctx.Err() == nil && w.run.take() {
+	req, opt := &w.run.req, &w.run.opt
+	end, _ := ctx.Deadline()
+	for ctx.Err() == nil && time.Now().Before(end) && w.run.take() {
+		t0 := time.Now()
 		if conn == nil {
-			c, err := dialer.DialContext(ctx, "tcp", w.run.opt.Addr)
+			c, err := w.dial(ctx)
 			if err != nil {
 				w.fail(ctx, err)
 				continue
 			}
 			conn, br = c, bufio.NewReaderSize(c, 16<<10)
 		}
-		w.buf = w.run.req.appendTo(w.buf[:0], w.run.opt.Addr, &w.run.next)
-		t0 := time.Now()
-		conn.SetDeadline(t0.Add(ioTimeout))
-		status, err := roundTrip(conn, br, w.buf, w.run.req.Method == "HEAD")
-		if err != nil {
+		w.buf = req.appendTo(w.buf[:0], opt.Addr, &w.run.next)
+		if !req.Close {
+			t0 = time.Now() // keep-alive: the round trip only; else from the connect
+		}
+		conn.SetDeadline(time.Now().Add(ioTimeout))
+		status, err := roundTrip(conn, br, w.buf, req.Method == "HEAD")
+		if err == nil && req.Close {
+			err = awaitClose(br)
+		}
+		if err != nil || req.Close {
 			conn.Close()
 			conn = nil
+		}
+		if err != nil {
 			w.fail(ctx, err)
 			continue
 		}
 		w.hist.record(time.Since(t0))
-		if status != w.run.opt.Status {
-			w.fail(ctx, fmt.Errorf("status %d, want %d", status, w.run.opt.Status))
+		if status != opt.Status {
+			w.fail(ctx, fmt.Errorf("status %d, want %d", status, opt.Status))
 			continue
 		}
 		w.ok++
 	}
 }
 
-// fail counts an error, unless it only reports the end of the run.
+// dial connects, and over TLS completes the handshake, counting it.
+func (w *goWorker) dial(ctx context.Context) (net.Conn, error) {
+	d := net.Dialer{Timeout: ioTimeout}
+	c, err := d.DialContext(ctx, "tcp", w.run.opt.Addr)
+	if err != nil || w.run.opt.TLS == nil {
+		return c, err
+	}
+	tc := tls.Client(c, w.run.opt.TLS)
+	hctx, cancel := context.WithTimeout(ctx, ioTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	w.handshakes++
+	if tc.ConnectionState().DidResume {
+		w.resumed++
+	}
+	return tc, nil
+}
+
+// awaitClose waits for the server to close the connection after a
+// response to Connection: close (RFC 9112 §9.6), so that its side of the
+// close (TLS close_notify, FIN) falls inside the run, as with a browser.
+func awaitClose(br *bufio.Reader) error {
+	// io.ErrUnexpectedEOF: a close without TLS close_notify, which HTTP
+	// clients accept once the response is complete (RFC 8446 §6.1 allows it).
+	if _, err := br.ReadByte(); err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("connection not closed after Connection: close (%v)", err)
+	}
+	return nil
+}
+
+// fail counts an error, unless it only reports the end of the run. A dial
+// that fails at the run's deadline may return before the context reports
+// it, so the clock is read too: else the loop would count failures
+// as fast as it could dial until the context caught up.
 func (w *goWorker) fail(ctx context.Context, err error) {
-	if ctx.Err() != nil {
+	if end, ok := ctx.Deadline(); ctx.Err() != nil || (ok && !time.Now().Before(end)) {
 		return
 	}
 	w.errs++
@@ -133,6 +184,9 @@ func (r *Request) appendTo(b []byte, host string, next *int64) []byte {
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, host...)
 	b = append(b, "\r\n"...)
+	if r.Close {
+		b = append(b, "Connection: close\r\n"...)
+	}
 	if r.Origin != nil {
 		b = append(b, "Origin: "...)
 		b = append(b, r.Origin.Origin(atomic.AddInt64(next, 1)-1)...)

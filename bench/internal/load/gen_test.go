@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,5 +69,52 @@ func TestGoGenerator(t *testing.T) {
 	}
 	if len(origins) != 300 {
 		t.Errorf("%d distinct origins arrived, want 300", len(origins))
+	}
+}
+
+func TestGoGeneratorTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("font bytes"))
+	}))
+	srv.StartTLS()
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "https://")
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	plain := &tls.Config{RootCAs: pool, ServerName: "example.com", NextProtos: []string{"http/1.1"}}
+	caching := plain.Clone()
+	caching.ClientSessionCache = tls.NewLRUClientSessionCache(64)
+	tests := []struct {
+		desc         string
+		close        bool
+		conf         *tls.Config
+		perRequest   bool // a handshake for every request
+		someResumed  bool
+		allFull      bool
+		maxHandshake int64
+	}{
+		{desc: "keep-alive: one handshake per connection", conf: plain, maxHandshake: 4},
+		{desc: "Connection: close without a session cache: a full handshake per request", close: true, conf: plain, perRequest: true, allFull: true},
+		{desc: "Connection: close with a session cache: sessions resume", close: true, conf: caching, perRequest: true, someResumed: true},
+	}
+	for _, tc := range tests {
+		res, err := Go{}.Run(context.Background(), Request{Method: "GET", Path: "/", Close: tc.close},
+			Options{Addr: addr, Conns: 4, Duration: time.Minute, Requests: 40, Status: 200, TLS: tc.conf})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.desc, err)
+		}
+		if res.Errors > 0 || res.Requests != 40 {
+			t.Errorf("%s: %d requests, %d errors (%s)", tc.desc, res.Requests, res.Errors, res.FirstError)
+		}
+		switch {
+		case tc.perRequest && res.Handshakes != res.Requests:
+			t.Errorf("%s: %d handshakes for %d requests", tc.desc, res.Handshakes, res.Requests)
+		case tc.maxHandshake > 0 && (res.Handshakes == 0 || res.Handshakes > tc.maxHandshake):
+			t.Errorf("%s: %d handshakes, want 1..%d", tc.desc, res.Handshakes, tc.maxHandshake)
+		case tc.allFull && res.Resumed != 0:
+			t.Errorf("%s: %d of %d handshakes resumed", tc.desc, res.Resumed, res.Handshakes)
+		case tc.someResumed && res.Resumed == 0:
+			t.Errorf("%s: no handshake resumed", tc.desc)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"strconv"
 	"time"
 )
@@ -12,6 +13,9 @@ type Request struct {
 	Path   string
 	Header [][2]string // sent as given, in order
 	Origin *Rotation   // when set, each request carries the next Origin of the rotation
+	// Close sends Connection: close and opens a new connection for every
+	// request: over TLS, a handshake per request.
+	Close bool
 }
 
 // Rotation names Count distinct origins Prefix+n+Suffix, n = 1..Count.
@@ -33,6 +37,9 @@ type Options struct {
 	Requests int64         // stop after this many responses (0: no limit); Go generator only
 	Status   int           // the status every response must have; others count as errors
 	Start    int64         // position in the Origin rotation to start from
+	// TLS, when set, speaks HTTPS with this client configuration. The Go
+	// generator resumes a session only if it has a ClientSessionCache.
+	TLS *tls.Config
 }
 
 // Result is what one run measured.
@@ -43,6 +50,9 @@ type Result struct {
 	FirstError string
 	Elapsed    time.Duration
 	P50, P99   time.Duration
+	// Handshakes are the TLS handshakes completed, Resumed those of them
+	// that resumed a session; Go generator only (wrk does not tell).
+	Handshakes, Resumed int64
 }
 
 // RPS returns the responses per second of the run.

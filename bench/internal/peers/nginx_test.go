@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"regexp"
 	"testing"
+
+	"corsedge/bench/internal/fixture"
 )
 
 // The regexps nginx gets must agree with corsedge's pattern semantics; Go's
@@ -64,13 +66,22 @@ func TestNginxConf(t *testing.T) {
 	if nginx == "" {
 		t.Skip("nginx is not installed")
 	}
-	env := &Env{Dir: t.TempDir(), Workers: 2}
-	env.Files.Root = t.TempDir()
-	args, err := nginxCommand(env, "127.0.0.1:8088", Launch{})
+	dir := t.TempDir()
+	files, err := fixture.Write(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(nginx, append([]string{"-t"}, args[1:]...)...).CombinedOutput(); err != nil {
-		t.Errorf("nginx -t: %v\n%s", err, out)
+	for _, tc := range []struct {
+		desc string
+		tls  bool
+	}{{desc: "plain HTTP"}, {desc: "HTTPS", tls: true}} {
+		env := &Env{Dir: t.TempDir(), Workers: 2, Files: files}
+		args, err := nginxCommand(env, "127.0.0.1:8088", Launch{TLS: tc.tls})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(nginx, append([]string{"-t"}, args[1:]...)...).CombinedOutput(); err != nil {
+			t.Errorf("%s: nginx -t: %v\n%s", tc.desc, err, out)
+		}
 	}
 }

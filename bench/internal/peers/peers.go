@@ -18,8 +18,12 @@ type Peer struct {
 	Label   string // as shown in tables
 	Missing string // why it cannot run on this machine; "" when it can
 	Fixed   bool   // repeats corsedge's answer (Launch.Answer) instead of deciding
+	TLS     bool   // can serve HTTPS (Launch.TLS)
 	build   string // import path `go build` builds it from
 	command func(env *Env, addr string, l Launch) ([]string, error)
+	// resumedLog, when set, names the file the server logs each request
+	// on a resumed TLS session to, one line each (nginx).
+	resumedLog func(env *Env, addr string) string
 }
 
 // Launch is what one start of a server needs beyond the shared Env.
@@ -28,6 +32,7 @@ type Launch struct {
 	Answer     *answer.Answer // the bare peer's fixed response
 	CPUProfile string         // corsedge: write a CPU profile of the run here
 	Admin      bool           // corsedge: serve the admin listener, on a free port
+	TLS        bool           // serve HTTPS only, with the fixture's certificate and key
 
 	adminAddr string // the port Start picked for it
 }
@@ -43,14 +48,20 @@ type Env struct {
 
 // Corsedge is the server under test.
 var Corsedge = &Peer{
-	Name: "corsedge", Label: "corsedge", build: "corsedge",
+	Name: "corsedge", Label: "corsedge", build: "corsedge", TLS: true,
 	command: func(env *Env, addr string, l Launch) ([]string, error) {
 		bin := env.Bin + "/corsedge"
 		args := []string{"serve"}
 		if l.CPUProfile != "" {
 			args = append(args, "-cpuprofile", l.CPUProfile)
 		}
-		args = append(args, "-addr", addr, "-admin", l.adminAddr, "-root", env.Files.Root,
+		if l.TLS {
+			// -addr "" turns plain HTTP off: the server is timed on HTTPS alone.
+			args = append(args, "-addr", "", "-tls-addr", addr, "-tls-cert", env.Files.Cert, "-tls-key", env.Files.Key)
+		} else {
+			args = append(args, "-addr", addr)
+		}
+		args = append(args, "-admin", l.adminAddr, "-root", env.Files.Root,
 			"-rules", env.Files.Rules, "-poll", "0")
 		if l.CacheSize > 0 {
 			args = append(args, "-cache-size", fmt.Sprint(l.CacheSize))
@@ -62,12 +73,12 @@ var Corsedge = &Peer{
 // Peers are what corsedge is compared with, in table order.
 var Peers = []*Peer{
 	{
-		Name: "bare", Label: "bare fasthttp (fixed answer)", Fixed: true,
+		Name: "bare", Label: "bare fasthttp (fixed answer)", Fixed: true, TLS: true,
 		build:   "corsedge/bench/peers/barefasthttp",
 		command: bareCommand,
 	},
 	{
-		Name: "bare-timeouts", Label: "bare fasthttp with corsedge's timeouts", Fixed: true,
+		Name: "bare-timeouts", Label: "bare fasthttp with corsedge's timeouts", Fixed: true, TLS: true,
 		build: "corsedge/bench/peers/barefasthttp",
 		command: func(env *Env, addr string, l Launch) ([]string, error) {
 			args, err := bareCommand(env, addr, l)
@@ -75,20 +86,20 @@ var Peers = []*Peer{
 		},
 	},
 	{
-		Name: "rscors", Label: "net/http + rs/cors",
+		Name: "rscors", Label: "net/http + rs/cors", TLS: true,
 		build: "corsedge/bench/peers/rscors",
 		command: func(env *Env, addr string, l Launch) ([]string, error) {
-			return []string{env.Bin + "/rscors", "-addr", addr, "-root", env.Files.Root,
+			return append([]string{env.Bin + "/rscors", "-addr", addr, "-root", env.Files.Root,
 				"-origins", strings.Join(origins(), ","),
 				"-methods", strings.Join(fixture.Methods, ","),
 				"-headers", strings.Join(fixture.Headers, ","),
 				"-max-age", fmt.Sprint(fixture.MaxAge),
-				fmt.Sprintf("-credentials=%t", fixture.Credentials)}, nil
+				fmt.Sprintf("-credentials=%t", fixture.Credentials)}, tlsArgs(env, l)...), nil
 		},
 	},
 	{
-		Name: "nginx", Label: "nginx", Missing: nginxMissing(),
-		command: nginxCommand,
+		Name: "nginx", Label: "nginx", Missing: nginxMissing(), TLS: true,
+		command: nginxCommand, resumedLog: nginxResumedLog,
 	},
 }
 
@@ -101,7 +112,15 @@ func bareCommand(env *Env, addr string, l Launch) ([]string, error) {
 	if err := l.Answer.Write(file); err != nil {
 		return nil, err
 	}
-	return []string{env.Bin + "/barefasthttp", "-addr", addr, "-answer", file}, nil
+	return append([]string{env.Bin + "/barefasthttp", "-addr", addr, "-answer", file}, tlsArgs(env, l)...), nil
+}
+
+// tlsArgs are the Go peers' flags for HTTPS.
+func tlsArgs(env *Env, l Launch) []string {
+	if !l.TLS {
+		return nil
+	}
+	return []string{"-tls-cert", env.Files.Cert, "-tls-key", env.Files.Key}
 }
 
 // origins returns the policy's origins in the one-wildcard form rs/cors takes.

@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -16,13 +17,14 @@ import (
 
 // Process is a started server.
 type Process struct {
-	Peer  *Peer
-	Addr  string // host:port it serves on
-	admin string // corsedge's admin listener; "" when off
-	cmd   *exec.Cmd
-	done  chan struct{} // closed when the process has exited
-	log   string        // its stdout and stderr
-	pids  []int         // the process and its children (nginx workers), found once it serves
+	Peer       *Peer
+	Addr       string // host:port it serves on
+	admin      string // corsedge's admin listener; "" when off
+	cmd        *exec.Cmd
+	done       chan struct{} // closed when the process has exited
+	log        string        // its stdout and stderr
+	resumedLog string        // see Peer.resumedLog; "" when it keeps none
+	pids       []int         // the process and its children (nginx workers), found once it serves
 }
 
 // Start starts p, pinned to env.Cores, and waits until it accepts
@@ -31,6 +33,9 @@ type Process struct {
 func Start(env *Env, p *Peer, l Launch) (*Process, error) {
 	if p.Missing != "" {
 		return nil, fmt.Errorf("%s: %s", p.Name, p.Missing)
+	}
+	if l.TLS && !p.TLS {
+		return nil, fmt.Errorf("%s cannot serve HTTPS", p.Name)
 	}
 	var err error
 	for range 3 {
@@ -75,6 +80,9 @@ func start(env *Env, p *Peer, l Launch) (*Process, error) {
 		return nil, fmt.Errorf("%s: %v", p.Name, err)
 	}
 	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile}
+	if p.resumedLog != nil && l.TLS {
+		proc.resumedLog = p.resumedLog(env, addr)
+	}
 	go func() { cmd.Wait(); close(proc.done) }()
 	if err := proc.waitReady(10 * time.Second); err != nil {
 		proc.Stop()
@@ -147,6 +155,22 @@ func (p *Process) Stop() {
 		p.cmd.Process.Kill()
 		<-p.done
 	}
+}
+
+// Resumed returns how many requests the server has logged as served on a
+// resumed TLS session, and false when it keeps no such count.
+func (p *Process) Resumed() (int, bool) {
+	if p.resumedLog == "" {
+		return 0, false
+	}
+	b, err := os.ReadFile(p.resumedLog)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, true
+	}
+	if err != nil {
+		return 0, false
+	}
+	return bytes.Count(b, []byte("\n")), true
 }
 
 // LogTail returns the end of the server's output, for error messages.

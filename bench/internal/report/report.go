@@ -26,7 +26,10 @@ type Section struct {
 	Request            string // the request, spelled out
 	Rows               []*Row // corsedge first
 	Notes              []string
-	Err                string // why the scenario could not run
+	// Lead, when set, is the row the ratios are taken against instead of
+	// corsedge's, which did not run (HTTPS before corsedge serves it).
+	Lead string
+	Err  string // why the scenario could not run
 }
 
 // Row is one server (or corsedge with another request) in a scenario.
@@ -58,6 +61,7 @@ type Target struct {
 	Goal     string
 	Measured string
 	Met      bool
+	NotRun   bool // the figure could not be measured (Measured says why)
 }
 
 // Median returns the median of xs (the mean of the middle two for an even count).
@@ -105,7 +109,11 @@ func (rep *Report) Markdown(w io.Writer) error {
 	if len(rep.Targets) > 0 {
 		b.WriteString("\n## Targets\n\n| goal | measured | met |\n|---|---|---|\n")
 		for _, t := range rep.Targets {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Goal, t.Measured, map[bool]string{true: "yes", false: "**no**"}[t.Met])
+			met := map[bool]string{true: "yes", false: "**no**"}[t.Met]
+			if t.NotRun {
+				met = "not run"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Goal, escape(t.Measured), met)
 		}
 	}
 	if len(rep.Notes) > 0 {
@@ -124,7 +132,12 @@ func (s *Section) markdown(b *strings.Builder) {
 		fmt.Fprintf(b, "Not run: %s\n", s.Err)
 		return
 	}
-	b.WriteString("| server | load | req/s | p50 µs | p99 µs | CPU µs/req (min–max) | CPU corsedge÷server | req/s corsedge÷server | notes |\n")
+	lead := "corsedge"
+	if s.Lead != "" {
+		lead = "lead"
+		fmt.Fprintf(b, "corsedge did not run: the ratio columns are %s (the lead) ÷ each row.\n\n", escape(s.Lead))
+	}
+	fmt.Fprintf(b, "| server | load | req/s | p50 µs | p99 µs | CPU µs/req (min–max) | CPU %[1]s÷server | req/s %[1]s÷server | notes |\n", lead)
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, r := range s.Rows {
 		notes := strings.Join(r.Notes, "; ")

@@ -13,7 +13,7 @@ import (
 // Scenario is one kind of request, timed on every server.
 type Scenario struct {
 	Name      string // as given to -scenarios
-	Suite     string // "cors" or "assets"
+	Suite     string // "cors", "assets" or "tls"
 	Title     string
 	Request   load.Request
 	Status    int  // what corsedge must answer
@@ -25,8 +25,12 @@ type Scenario struct {
 	// Conditional: each server's request carries If-None-Match with the
 	// ETag that server gives the asset.
 	Conditional bool
-	Checks      []Check // what a peer's answer must share with corsedge's
-	Targets     []Target
+	// TLS: every server serves HTTPS only, with the fixture's certificate.
+	// With Request.Close as well, each request is a new connection with a
+	// full handshake, sent by the built-in generator (wrk resumes sessions).
+	TLS     bool
+	Checks  []Check // what a peer's answer must share with corsedge's
+	Targets []Target
 }
 
 // Target is a goal a scenario's figures are judged against.
@@ -49,7 +53,7 @@ func (t Target) Met(x float64) bool {
 }
 
 // Suites lists the suites, in the order they run.
-var Suites = []string{"cors", "assets"}
+var Suites = []string{"cors", "assets", "tls"}
 
 // Sizes of the two churn rotations.
 const (
@@ -59,7 +63,7 @@ const (
 )
 
 // All returns every scenario, in the order they run.
-func All() []*Scenario { return append(cors(), assets()...) }
+func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite()) }
 
 // preflight returns a preflight for the /js/ rule from origin.
 func preflight(origin string, header ...[2]string) load.Request {
@@ -143,6 +147,35 @@ func assets() []*Scenario {
 			Name: "not-modified", Suite: "assets", Title: "conditional GET of the woff2 answered 304",
 			Request: load.Request{Method: "GET", Path: fixture.Font},
 			Status:  304, Conditional: true, Checks: assetChecks, Targets: againstNginx("not-modified"),
+		},
+	}
+}
+
+// tlsSuite times HTTPS: the keep-alive cases (the record layer's cost on
+// top of the plain scenarios) and a full handshake per request.
+func tlsSuite() []*Scenario {
+	allowed := preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"})
+	handshake := allowed
+	handshake.Close = true
+	cpu := func(goal string) []Target {
+		return []Target{{Goal: goal + ": corsedge CPU ≤ 1.0 × nginx's", Row: "nginx", Metric: "cpu", Max: 1}}
+	}
+	return []*Scenario{
+		{
+			Name: "tls-preflight", Suite: "tls", Title: "allowed preflight over HTTPS, keep-alive",
+			Request: allowed, Status: 204, TLS: true, Checks: append(tlsChecks(), corsChecks...),
+			Targets: cpu("keep-alive HTTPS preflight, per request"),
+		},
+		{
+			Name: "tls-woff2", Suite: "tls", Title: "GET of the 20 KiB woff2 over HTTPS, keep-alive",
+			Request: load.Request{Method: "GET", Path: fixture.Font},
+			Status:  200, TLS: true, Checks: append(tlsChecks(), assetChecks...),
+			Targets: cpu("keep-alive HTTPS woff2, per request"),
+		},
+		{
+			Name: "tls-handshake", Suite: "tls", Title: "allowed preflight on a new HTTPS connection each: a full handshake per request",
+			Request: handshake, Status: 204, TLS: true, Checks: append(tlsChecks(closes), corsChecks...),
+			Targets: cpu("full TLS handshake (Connection: close, no resumption), per handshake"),
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,24 +24,31 @@ type Shape struct {
 	Status int
 	Header http.Header
 	Body   []byte // decoded from its Content-Encoding
+	TLS    string // the negotiated version, cipher suite and key exchange; "" over HTTP
+	Close  bool   // the server closed the connection after the answer (Connection: close)
 }
 
-// Probe sends req once to addr, on a connection of its own, and returns
-// the answer. A rotating Origin takes its first value.
-func Probe(ctx context.Context, addr string, req load.Request) (*Shape, error) {
+// Probe sends req once to addr, on a connection of its own, over HTTPS
+// when conf is set, and returns the answer. A rotating Origin takes its first value.
+func Probe(ctx context.Context, addr string, conf *tls.Config, req load.Request) (*Shape, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, req.Method, "http://"+addr+req.Path, nil)
+	scheme := "http://"
+	if conf != nil {
+		scheme = "https://"
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, scheme+addr+req.Path, nil)
 	if err != nil {
 		return nil, err
 	}
+	hr.Close = req.Close
 	if req.Origin != nil {
 		hr.Header.Set("Origin", req.Origin.Origin(0))
 	}
 	for _, f := range req.Header {
 		hr.Header.Add(f[0], f[1])
 	}
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DisableKeepAlives: true}}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, DisableKeepAlives: true, TLSClientConfig: conf}}
 	resp, err := client.Do(hr)
 	if err != nil {
 		return nil, err
@@ -54,7 +62,42 @@ func Probe(ctx context.Context, addr string, req load.Request) (*Shape, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s body: %v", resp.Header.Get("Content-Encoding"), err)
 	}
-	return &Shape{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	shape := &Shape{Status: resp.StatusCode, Header: resp.Header, Body: body, Close: resp.Close}
+	if cs := resp.TLS; cs != nil {
+		shape.TLS = fmt.Sprintf("%s, %s, %s", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cs.CurveID)
+	}
+	return shape, nil
+}
+
+// Resumes reports whether the server at addr resumes a TLS session a
+// client offers: two connections, the second offering the session (TLS 1.3
+// ticket) the first received. A full-handshake scenario is only telling
+// when the servers could resume and the load generator never lets them.
+func Resumes(ctx context.Context, addr string, conf *tls.Config) (bool, error) {
+	conf = conf.Clone()
+	conf.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: conf}}
+	var resumed bool
+	for range 2 {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		req, err := http.NewRequestWithContext(ctx, "GET", "https://"+addr+"/", nil)
+		if err != nil {
+			cancel()
+			return false, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			cancel()
+			return false, err
+		}
+		// Reading to the end lets the client take the ticket, which TLS 1.3
+		// sends after the handshake (RFC 8446 §4.6.1).
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		cancel()
+		resumed = resp.TLS != nil && resp.TLS.DidResume
+	}
+	return resumed, nil
 }
 
 func decode(encoding string, b []byte) ([]byte, error) {
@@ -76,11 +119,11 @@ func decode(encoding string, b []byte) ([]byte, error) {
 // RequestFor returns the request to send to the server at addr: the
 // scenario's own, plus If-None-Match with that server's ETag for the asset
 // when the scenario is conditional.
-func (s *Scenario) RequestFor(ctx context.Context, addr string) (load.Request, error) {
+func (s *Scenario) RequestFor(ctx context.Context, addr string, conf *tls.Config) (load.Request, error) {
 	if !s.Conditional {
 		return s.Request, nil
 	}
-	full, err := Probe(ctx, addr, s.Request)
+	full, err := Probe(ctx, addr, conf, s.Request)
 	if err != nil {
 		return load.Request{}, err
 	}
@@ -166,6 +209,21 @@ func quote(v string) string {
 	}
 	return strconv.Quote(v)
 }
+
+// tlsParams compares what the handshake negotiated (with the built-in
+// clients' offer): the same version, cipher suite and key exchange, so that
+// every server does the same cryptographic work.
+var tlsParams = Check{Name: "TLS", Must: true, get: func(s *Shape) string { return quote(s.TLS) }}
+
+// closes checks that the server closed the connection after answering a
+// request with Connection: close (RFC 9112 §9.6).
+var closes = Check{Name: "closes after Connection: close", Must: true, get: func(s *Shape) string {
+	return strconv.FormatBool(s.Close)
+}}
+
+// tlsChecks returns tlsParams and the given checks: what HTTPS scenarios
+// check before the HTTP answer.
+func tlsChecks(more ...Check) []Check { return append([]Check{tlsParams}, more...) }
 
 // corsChecks hold the CORS headers to the same values, except the method
 // and header lists: the Fetch standard lets a server echo what was asked

@@ -59,3 +59,26 @@ func matches(got, want []string) bool {
 	}
 	return true
 }
+
+func TestCompareTLS(t *testing.T) {
+	ref := &Shape{Status: 204, Header: http.Header{}, TLS: "TLS 1.3, TLS_AES_128_GCM_SHA256, X25519", Close: true}
+	tests := []struct {
+		desc  string
+		edit  func(*Shape)
+		diffs []string
+	}{
+		{desc: "same handshake, closed", edit: func(*Shape) {}},
+		{desc: "another cipher suite", edit: func(s *Shape) { s.TLS = "TLS 1.3, TLS_AES_256_GCM_SHA384, X25519" }, diffs: []string{"TLS"}},
+		{desc: "another key exchange", edit: func(s *Shape) { s.TLS = "TLS 1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768" }, diffs: []string{"TLS"}},
+		{desc: "plain HTTP", edit: func(s *Shape) { s.TLS = "" }, diffs: []string{"TLS absent"}},
+		{desc: "kept open after Connection: close", edit: func(s *Shape) { s.Close = false }, diffs: []string{"closes after Connection: close false"}},
+	}
+	for _, tc := range tests {
+		got := *ref
+		tc.edit(&got)
+		diffs, _ := Compare(ref, &got, tlsChecks(closes))
+		if !matches(diffs, tc.diffs) {
+			t.Errorf("%s: diffs %q, want %q", tc.desc, diffs, tc.diffs)
+		}
+	}
+}

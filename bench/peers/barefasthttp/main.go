@@ -4,6 +4,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"log"
 	"net"
@@ -18,6 +19,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "listen address")
 	file := flag.String("answer", "", "JSON file with the fixed response")
 	timeouts := flag.Bool("timeouts", false, "configure the server as corsedge's edge package does (timeouts, buffer and body limits)")
+	certFile := flag.String("tls-cert", "", "serve HTTPS with this PEM certificate")
+	keyFile := flag.String("tls-key", "", "and this PEM key")
 	flag.Parse()
 	a, err := answer.Read(*file)
 	if err != nil {
@@ -26,6 +29,16 @@ func main() {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		// crypto/tls's defaults otherwise: TLS 1.3 preferred, session
+		// tickets on with keys it rotates itself, as corsedge has them.
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
+			MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 	}
 	srv := &fasthttp.Server{Handler: handler(a), NoDefaultServerHeader: true, NoDefaultContentType: true}
 	if *timeouts {
