@@ -70,3 +70,19 @@ func FileName(p string) (name string, ok bool) {
 
 // MaxPathLen is the longest request path looked up.
 const MaxPathLen = maxPathLen
+
+// GenerateCodings runs the load-time compressors on body as a compressible
+// file with no sidecar: the br and gzip codings kept, nil for one that does
+// not pay.
+func GenerateCodings(body []byte) (br, gz []byte) {
+	s := &Server{maxMemory: defaultMaxMemory}
+	e := &entry{cost: entryOverhead + int64(len(body))}
+	s.generate(e, version{size: int64(len(body))}, body)
+	if v := e.variants[encBrotli]; v != nil {
+		br = v.body
+	}
+	if v := e.variants[encGzip]; v != nil {
+		gz = v.body
+	}
+	return br, gz
+}

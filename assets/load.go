@@ -40,7 +40,8 @@ func (s *Server) unchanged(t *tree, e *entry) bool {
 }
 
 // load reads the file f (version v) and its sidecars into a new entry, and
-// closes f. A sidecar bigger than MaxFileInMemory is left out.
+// closes f. A sidecar bigger than MaxFileInMemory, or stale, is left out; a
+// compressible file then gets br and gzip made in memory (see generate).
 func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v version) (*entry, error) {
 	body, err := t.readWhole(f, v)
 	f.Close()
@@ -53,6 +54,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 	if !media.compressible {
 		return e, nil
 	}
+	identity := body
 	for enc := range encIdentity {
 		sf, sv, err := t.open(name + sidecarSuffix[enc])
 		if err != nil {
@@ -71,5 +73,6 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		e.variants[enc] = memoryVariant(enc, sv, body)
 		e.cost += sv.size
 	}
+	s.generate(e, v, identity)
 	return e, nil
 }

@@ -99,6 +99,11 @@ func BenchmarkServe(b *testing.B) {
 		"fonts/f.woff2": string(font),
 		"css/a.css":     css, "css/a.css.br": css[:200], "css/a.css.gz": css[:300],
 		"js/big.js": big,
+		// 10 KiB of CSS without sidecars (br and gzip made at load) and the
+		// same with the sidecars a build makes (brotli -q 11, gzip -9).
+		"css/gen.css":  css10k,
+		"css/side.css": css10k, "css/side.css.br": string(fasthttp.AppendBrotliBytesLevel(nil, []byte(css10k), 11)),
+		"css/side.css.gz": string(fasthttp.AppendGzipBytesLevel(nil, []byte(css10k), 9)),
 	}
 	p := newInProcess(b, files, assets.Options{})
 	p.request("/css/a.css")
@@ -115,6 +120,8 @@ func BenchmarkServe(b *testing.B) {
 		{"file=css-1k/enc=br", "/css/a.css", []string{browser}},
 		{"cond=304", "/css/a.css", []string{"If-None-Match: " + etag}},
 		{"range=first-last", "/css/a.css", []string{"Range: bytes=100-199"}},
+		{"file=css-10k/sidecar=none/enc=br", "/css/gen.css", []string{"Accept-Encoding: br, gzip"}},
+		{"file=css-10k/sidecar=br11/enc=br", "/css/side.css", []string{"Accept-Encoding: br, gzip"}},
 		{"file=js-1m/stream", "/js/big.js", []string{browser}},
 		{"miss=404", "/css/missing.css", nil},
 		{"hostile=path-2000", "/" + strings.Repeat("a/", 1000), nil},
@@ -129,6 +136,7 @@ func BenchmarkServe(b *testing.B) {
 			for b.Loop() {
 				p.serve()
 			}
+			b.ReportMetric(float64(len(p.ctx.Response.Body())), "body-B")
 		})
 	}
 }

@@ -17,7 +17,7 @@ import (
 type Options struct {
 	Root            string        // directory to serve; "" serves the embedded demo set
 	MaxFileInMemory int64         // files up to this size are held in memory with headers prepared once; default 256 KiB
-	MaxMemory       int64         // bound on the in-memory set's total bytes; default 64 MiB (evicting about the least recently used)
+	MaxMemory       int64         // bound on the in-memory set's total bytes, sidecars and generated br/gzip included; default 64 MiB (evicting about the least recently used)
 	Revalidate      time.Duration // how often a file held in memory is stat'ed for changes; default 500ms
 	RootCheck       time.Duration // how often Root is stat'ed for a switch to another directory; default 1s
 	Logger          *slog.Logger  // where asset problems are logged; slog.Default() when nil
