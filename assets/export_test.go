@@ -86,3 +86,6 @@ func GenerateCodings(body []byte) (br, gz []byte) {
 	}
 	return br, gz
 }
+
+// Loaded counts the files read into memory since New.
+func Loaded(s *Server) uint64 { return s.loaded.Load() }

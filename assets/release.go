@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Following the root path: a release switch (`ln -sfn releases/v2 current`,
@@ -19,7 +21,8 @@ import (
 type release struct {
 	tree     *tree
 	cache    *cache
-	resolved string // the root path resolved through symlinks when opened, for the log
+	loads    singleflight.Group // one read-in per name at a time (see loadShared)
+	resolved string             // the root path resolved through symlinks when opened, for the log
 	id       dirID
 }
 

@@ -105,7 +105,7 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, re
 			s.serveStream(ctx, r.tree, name, media, f, v, req, h)
 			return nil
 		}
-		e, err := s.load(r.tree, name, media, f, v)
+		e, err := s.loadShared(r, name, media, f, v, checked)
 		if errors.Is(err, errChanged) && attempt < maxAttempts {
 			continue
 		}
@@ -115,8 +115,6 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, re
 		if err != nil {
 			return s.fail(ctx, h, err)
 		}
-		e.checked.Store(checked)
-		r.cache.store(e)
 		s.respond(ctx, media, e.choose(&req.accept), nil, req, h)
 		return nil
 	}

@@ -46,6 +46,7 @@ type Server struct {
 	maxMemory       int64
 	revalidate      int64                          // nanoseconds
 	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
+	loaded          atomic.Uint64                  // files read into memory since start
 
 	switchMu sync.Mutex // guards the fields below and serialises switches
 	retired  []retiring // releases switched away from, not yet closed
