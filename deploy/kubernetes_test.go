@@ -188,7 +188,7 @@ func decode(t *testing.T, file string, v any) {
 // the flags the container passes, the ports they open against the ports
 // the probes and the Service name, the ConfigMap's mount against -rules;
 // then runs the binary with the container's args on the ConfigMap laid out
-// as the kubelet does, and GETs each probe's path.
+// as the kubelet does, GETs each probe's path, and edits the ConfigMap.
 func TestKubernetes(t *testing.T) {
 	img := binary(t)
 	m := readManifests(t)
@@ -283,6 +283,33 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("/status %s: want the ConfigMap's rules from %s", body, inv.values["rules"])
 		}
 		checkFont(t, s)
+		// An edited ConfigMap: the kubelet writes a new timestamped
+		// directory and renames a new ..data over the old.
+		edited := "..2025_01_01_00_01_00.000000001"
+		dir := filepath.Join(root, rulesDir)
+		data := m.configMap.Data[rulesKey] + "\n[[rule]]\nname = \"added\"\npaths = [\"/added/\"]\norigins = [\"*\"]\n"
+		if err := os.Mkdir(filepath.Join(dir, edited), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, edited, rulesKey), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(edited, filepath.Join(dir, "..data_tmp")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			_, body := get(t, s.admin+"/status")
+			var now edge.Status
+			if json.Unmarshal([]byte(body), &now) == nil && now.Generation > st.Generation && now.Rules == st.Rules+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no reload after the ConfigMap's ..data swap: /status %s\n%s", body, s.log)
+			}
+		}
 	})
 }
 
