@@ -171,6 +171,9 @@ func binary(t *testing.T) *image {
 	if builtErr != "" {
 		t.Fatal(builtErr)
 	}
+	if built.path == "" {
+		t.Fatal("reading deploy/Dockerfile failed in an earlier test")
+	}
 	return &built
 }
 
