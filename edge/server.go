@@ -105,6 +105,12 @@ func New(cfg Config) (*Server, error) {
 		WriteTimeout:          60 * time.Second, // large files over slow links
 		IdleTimeout:           60 * time.Second, // also what lets Shutdown close idle keep-alives
 		ReadBufferSize:        8 << 10,          // bounds the request head
+		// A TLS connection gets no writev: with fasthttp's 4 KiB default, a
+		// 20 KiB font went out as three writes and TLS records (4 KiB, 16 KiB,
+		// the rest); 24 KiB holds the head and such a body, two writes as
+		// nginx does (bench: tls-woff2 CPU/request 1.11 -> 0.88 x nginx's).
+		// Plain HTTP writes the body beside the buffer (writev) either way.
+		WriteBufferSize:       24 << 10,
 		MaxRequestBodySize:    maxRequestBody,
 		LazyRequestTime:       true, // nothing reads ctx.Time(): skip a clock read per request
 		Logger:                fasthttpLogger{&rateLog{log: cfg.Logger, source: "fasthttp"}},
