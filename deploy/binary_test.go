@@ -66,9 +66,10 @@ func flagsOf(t *testing.T, cmd string) map[string]flagDef {
 
 // invocation is a command line of corsedge, checked against its flags.
 type invocation struct {
-	cmd    string            // subcommand: serve when the line starts with a flag
-	values map[string]string // flag name -> value, defaults filled in
-	set    map[string]bool   // flags the line names
+	cmd    string              // subcommand: serve when the line starts with a flag
+	values map[string]string   // flag name -> value, defaults filled in
+	all    map[string][]string // flag name -> every value the line gives, in order (repeatable flags)
+	set    map[string]bool     // flags the line names
 }
 
 // parseArgs reads args (after the binary) the way main and package flag do,
@@ -76,7 +77,7 @@ type invocation struct {
 // argument (serve would stop parsing there and ignore the rest).
 func parseArgs(t *testing.T, where string, args []string) invocation {
 	t.Helper()
-	inv := invocation{cmd: "serve", values: map[string]string{}, set: map[string]bool{}}
+	inv := invocation{cmd: "serve", values: map[string]string{}, all: map[string][]string{}, set: map[string]bool{}}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		inv.cmd, args = args[0], args[1:]
 	}
@@ -107,6 +108,7 @@ func parseArgs(t *testing.T, where string, args []string) invocation {
 			value = args[i]
 		}
 		inv.values[name], inv.set[name] = value, true
+		inv.all[name] = append(inv.all[name], value)
 	}
 	return inv
 }
@@ -162,10 +164,11 @@ type sandbox struct {
 	env, args   []string
 }
 
-// server is the started binary: its public and admin base URLs.
+// server is the started binary: its public (plain HTTP), HTTPS (empty
+// without -tls-addr) and admin base URLs.
 type server struct {
-	public, admin string
-	log           *testlog.Buffer
+	public, tls, admin string
+	log                *testlog.Buffer
 }
 
 // start runs sb until the test ends (then SIGTERM, and a clean exit is
@@ -218,7 +221,11 @@ func start(t *testing.T, sb sandbox) server {
 	if public == nil || admin == nil {
 		t.Fatalf("startup line %q names no public and admin URL", line)
 	}
-	return server{public: public[1], admin: admin[1], log: log}
+	s := server{public: public[1], admin: admin[1], log: log}
+	if m := regexp.MustCompile(`tls_url=(https://\S+)`).FindStringSubmatch(line); m != nil {
+		s.tls = m[1]
+	}
+	return s
 }
 
 // readOnly makes everything under root owned by root and unwritable.
@@ -241,12 +248,18 @@ func readOnly(t *testing.T, root string) {
 // get fetches url with an Origin header and returns the response (body read).
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
+	return getWith(t, http.DefaultClient, url)
+}
+
+// getWith is get through client (an HTTPS one that trusts a test CA).
+func getWith(t *testing.T, client *http.Client, url string) (*http.Response, string) {
+	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Origin", "https://anyone.example")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -271,9 +284,17 @@ func demoFont(t *testing.T, s server) string {
 // checkFont asserts what a browser on another site needs to use the font.
 func checkFont(t *testing.T, s server) {
 	t.Helper()
+	checkFontAt(t, s, http.DefaultClient, s.public)
+}
+
+// checkFontAt is checkFont at base (s.public or s.tls) through client, and
+// returns the response.
+func checkFontAt(t *testing.T, s server, client *http.Client, base string) *http.Response {
+	t.Helper()
 	font := demoFont(t, s)
-	resp, _ := get(t, s.public+font)
+	resp, _ := getWith(t, client, base+font)
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Content-Type") != "font/woff2" {
-		t.Errorf("GET %s: %d %v", font, resp.StatusCode, resp.Header)
+		t.Errorf("GET %s%s: %d %v", base, font, resp.StatusCode, resp.Header)
 	}
+	return resp
 }

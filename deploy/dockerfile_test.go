@@ -409,7 +409,7 @@ func TestImage(t *testing.T) {
 		s := start(t, sandbox{
 			rootfs: img.rootfs(t), dir: img.workdir, uid: img.uid, gid: img.gid,
 			env:  slices.Concat(baseEnv, img.env),
-			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(nil), loopback)),
+			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(nil), loopback(inv))),
 		})
 		checkFont(t, s)
 		if resp, _ := get(t, s.admin+"/healthz"); resp.StatusCode != 200 {
@@ -418,5 +418,15 @@ func TestImage(t *testing.T) {
 	})
 }
 
-// loopback moves both listeners to free loopback ports.
-var loopback = map[string]string{"addr": "127.0.0.1:0", "admin": "127.0.0.1:0"}
+// loopback moves every listener that inv turns on (-addr, -tls-addr,
+// -admin) to a free loopback port, and leaves the ones it turns off off:
+// -tls-addr added where the image has no certificate would stop the start.
+func loopback(inv invocation) map[string]string {
+	addrs := map[string]string{}
+	for _, name := range []string{"addr", "tls-addr", "admin"} {
+		if inv.values[name] != "" {
+			addrs[name] = "127.0.0.1:0"
+		}
+	}
+	return addrs
+}
