@@ -3,8 +3,10 @@ package deploy_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"corsedge/internal/testlog"
+	"corsedge/internal/testpki"
 )
 
 // repoRoot is the build context of deploy/Dockerfile: tests run in deploy/.
@@ -156,11 +159,12 @@ func allAddresses(addr string) bool {
 }
 
 // sandbox is how a test starts the binary: inside rootfs (chroot), as
-// uid:gid, in dir, with only env; everything in rootfs is root's and
-// read-only, so the process can write nowhere.
+// uid:gid with supplementary groups, in dir, with only env; everything in
+// rootfs is root's and read-only, so the process can write nowhere.
 type sandbox struct {
 	rootfs, dir string
 	uid, gid    uint32
+	groups      []uint32
 	env, args   []string
 }
 
@@ -184,7 +188,7 @@ func start(t *testing.T, sb sandbox) server {
 	cmd.Dir, cmd.Env = sb.dir, sb.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Chroot:     sb.rootfs,
-		Credential: &syscall.Credential{Uid: sb.uid, Gid: sb.gid, Groups: []uint32{}},
+		Credential: &syscall.Credential{Uid: sb.uid, Gid: sb.gid, Groups: append([]uint32{}, sb.groups...)},
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -228,14 +232,15 @@ func start(t *testing.T, sb sandbox) server {
 	return s
 }
 
-// readOnly makes everything under root owned by root and unwritable.
+// readOnly makes everything under root owned by root and unwritable; the
+// group stays (a key may be readable by one).
 func readOnly(t *testing.T, root string) {
 	t.Helper()
 	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.Mode()&os.ModeSymlink != 0 {
 			return err
 		}
-		if err := os.Lchown(p, 0, 0); err != nil {
+		if err := os.Lchown(p, 0, -1); err != nil {
 			return err
 		}
 		return os.Chmod(p, fi.Mode().Perm()&^0o222)
@@ -271,6 +276,22 @@ func getWith(t *testing.T, client *http.Client, url string) (*http.Response, str
 	return resp, string(body)
 }
 
+// httpsClient trusts only ca and makes a new connection (a new handshake)
+// per request, so each response shows the certificate served now.
+func httpsClient(ca *testpki.CA) *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: ca.Pool()},
+	}}
+}
+
+// servedSerial is the serial number of the leaf certificate resp came with.
+func servedSerial(resp *http.Response) *big.Int {
+	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
+		return big.NewInt(-1)
+	}
+	return resp.TLS.PeerCertificates[0].SerialNumber
+}
+
 // demoFont finds the font the startup line lists.
 func demoFont(t *testing.T, s server) string {
 	t.Helper()
@@ -284,17 +305,16 @@ func demoFont(t *testing.T, s server) string {
 // checkFont asserts what a browser on another site needs to use the font.
 func checkFont(t *testing.T, s server) {
 	t.Helper()
-	checkFontAt(t, s, http.DefaultClient, s.public)
+	checkFontAt(t, http.DefaultClient, s.public+demoFont(t, s))
 }
 
-// checkFontAt is checkFont at base (s.public or s.tls) through client, and
-// returns the response.
-func checkFontAt(t *testing.T, s server, client *http.Client, base string) *http.Response {
+// checkFontAt is checkFont for the font at url through client (an HTTPS
+// one), and returns the response.
+func checkFontAt(t *testing.T, client *http.Client, url string) *http.Response {
 	t.Helper()
-	font := demoFont(t, s)
-	resp, _ := getWith(t, client, base+font)
+	resp, _ := getWith(t, client, url)
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Content-Type") != "font/woff2" {
-		t.Errorf("GET %s%s: %d %v", base, font, resp.StatusCode, resp.Header)
+		t.Errorf("GET %s: %d %v", url, resp.StatusCode, resp.Header)
 	}
 	return resp
 }

@@ -1,13 +1,10 @@
 package deploy_test
 
 import (
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math/big"
-	"net/http"
 	"os"
 	"os/exec"
 	"path"
@@ -317,13 +314,9 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("/status %s: want the ConfigMap's rules from %s", body, inv.values["rules"])
 		}
 		checkFont(t, s)
-		// HTTPS trusting only the test CA, a new connection (a new
-		// handshake) per request, so each sees the certificate now served.
-		https := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-			DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: ca.Pool()},
-		}}
+		https := httpsClient(ca)
 		certDir := path.Dir(inv.all["tls-cert"][0])
-		if got, want := servedSerial(checkFontAt(t, s, https, s.tls)), leaves[certDir].Cert.SerialNumber; got.Cmp(want) != 0 {
+		if got, want := servedSerial(checkFontAt(t, https, s.tls+demoFont(t, s))), leaves[certDir].Cert.SerialNumber; got.Cmp(want) != 0 {
 			t.Errorf("HTTPS served serial %v, want %v: the Secret's certificate", got, want)
 		}
 		if len(st.Certificates) != len(inv.all["tls-cert"]) || st.Certificates[0].CertFile != inv.all["tls-cert"][0] || st.Certificates[0].SHA256 != fingerprint(leaves[certDir]) || st.Certificates[0].LastError != nil {
@@ -352,7 +345,7 @@ func TestKubernetes(t *testing.T) {
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			_, body := get(t, s.admin+"/status")
 			var now edge.Status
-			served := servedSerial(checkFontAt(t, s, https, s.tls))
+			served := servedSerial(checkFontAt(t, https, s.tls+demoFont(t, s)))
 			if json.Unmarshal([]byte(body), &now) == nil && len(now.Certificates) > 0 && now.Certificates[0].SHA256 == fingerprint(renewed) && served.Cmp(renewed.Cert.SerialNumber) == 0 {
 				break
 			}
@@ -372,14 +365,6 @@ func secretData(leaf testpki.Leaf) map[string]string {
 func fingerprint(leaf testpki.Leaf) string {
 	sum := leaf.Fingerprint()
 	return hex.EncodeToString(sum[:])
-}
-
-// servedSerial is the serial number of the leaf certificate resp came with.
-func servedSerial(resp *http.Response) *big.Int {
-	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
-		return big.NewInt(-1)
-	}
-	return resp.TLS.PeerCertificates[0].SerialNumber
 }
 
 // mountVolume lays out data in dir as the kubelet does for a ConfigMap or
