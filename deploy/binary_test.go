@@ -3,8 +3,10 @@ package deploy_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"corsedge/internal/testlog"
+	"corsedge/internal/testpki"
 )
 
 // repoRoot is the build context of deploy/Dockerfile: tests run in deploy/.
@@ -66,9 +69,10 @@ func flagsOf(t *testing.T, cmd string) map[string]flagDef {
 
 // invocation is a command line of corsedge, checked against its flags.
 type invocation struct {
-	cmd    string            // subcommand: serve when the line starts with a flag
-	values map[string]string // flag name -> value, defaults filled in
-	set    map[string]bool   // flags the line names
+	cmd    string              // subcommand: serve when the line starts with a flag
+	values map[string]string   // flag name -> value, defaults filled in
+	all    map[string][]string // flag name -> every value the line gives, in order (repeatable flags)
+	set    map[string]bool     // flags the line names
 }
 
 // parseArgs reads args (after the binary) the way main and package flag do,
@@ -76,7 +80,7 @@ type invocation struct {
 // argument (serve would stop parsing there and ignore the rest).
 func parseArgs(t *testing.T, where string, args []string) invocation {
 	t.Helper()
-	inv := invocation{cmd: "serve", values: map[string]string{}, set: map[string]bool{}}
+	inv := invocation{cmd: "serve", values: map[string]string{}, all: map[string][]string{}, set: map[string]bool{}}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		inv.cmd, args = args[0], args[1:]
 	}
@@ -107,6 +111,7 @@ func parseArgs(t *testing.T, where string, args []string) invocation {
 			value = args[i]
 		}
 		inv.values[name], inv.set[name] = value, true
+		inv.all[name] = append(inv.all[name], value)
 	}
 	return inv
 }
@@ -154,18 +159,20 @@ func allAddresses(addr string) bool {
 }
 
 // sandbox is how a test starts the binary: inside rootfs (chroot), as
-// uid:gid, in dir, with only env; everything in rootfs is root's and
-// read-only, so the process can write nowhere.
+// uid:gid with supplementary groups, in dir, with only env; everything in
+// rootfs is root's and read-only, so the process can write nowhere.
 type sandbox struct {
 	rootfs, dir string
 	uid, gid    uint32
+	groups      []uint32
 	env, args   []string
 }
 
-// server is the started binary: its public and admin base URLs.
+// server is the started binary: its public (plain HTTP), HTTPS (empty
+// without -tls-addr) and admin base URLs.
 type server struct {
-	public, admin string
-	log           *testlog.Buffer
+	public, tls, admin string
+	log                *testlog.Buffer
 }
 
 // start runs sb until the test ends (then SIGTERM, and a clean exit is
@@ -181,7 +188,7 @@ func start(t *testing.T, sb sandbox) server {
 	cmd.Dir, cmd.Env = sb.dir, sb.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Chroot:     sb.rootfs,
-		Credential: &syscall.Credential{Uid: sb.uid, Gid: sb.gid, Groups: []uint32{}},
+		Credential: &syscall.Credential{Uid: sb.uid, Gid: sb.gid, Groups: append([]uint32{}, sb.groups...)},
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -218,17 +225,22 @@ func start(t *testing.T, sb sandbox) server {
 	if public == nil || admin == nil {
 		t.Fatalf("startup line %q names no public and admin URL", line)
 	}
-	return server{public: public[1], admin: admin[1], log: log}
+	s := server{public: public[1], admin: admin[1], log: log}
+	if m := regexp.MustCompile(`tls_url=(https://\S+)`).FindStringSubmatch(line); m != nil {
+		s.tls = m[1]
+	}
+	return s
 }
 
-// readOnly makes everything under root owned by root and unwritable.
+// readOnly makes everything under root owned by root and unwritable; the
+// group stays (a key may be readable by one).
 func readOnly(t *testing.T, root string) {
 	t.Helper()
 	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.Mode()&os.ModeSymlink != 0 {
 			return err
 		}
-		if err := os.Lchown(p, 0, 0); err != nil {
+		if err := os.Lchown(p, 0, -1); err != nil {
 			return err
 		}
 		return os.Chmod(p, fi.Mode().Perm()&^0o222)
@@ -241,12 +253,18 @@ func readOnly(t *testing.T, root string) {
 // get fetches url with an Origin header and returns the response (body read).
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
+	return getWith(t, http.DefaultClient, url)
+}
+
+// getWith is get through client (an HTTPS one that trusts a test CA).
+func getWith(t *testing.T, client *http.Client, url string) (*http.Response, string) {
+	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Origin", "https://anyone.example")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -256,6 +274,22 @@ func get(t *testing.T, url string) (*http.Response, string) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return resp, string(body)
+}
+
+// httpsClient trusts only ca and makes a new connection (a new handshake)
+// per request, so each response shows the certificate served now.
+func httpsClient(ca *testpki.CA) *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: ca.Pool()},
+	}}
+}
+
+// servedSerial is the serial number of the leaf certificate resp came with.
+func servedSerial(resp *http.Response) *big.Int {
+	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
+		return big.NewInt(-1)
+	}
+	return resp.TLS.PeerCertificates[0].SerialNumber
 }
 
 // demoFont finds the font the startup line lists.
@@ -271,9 +305,16 @@ func demoFont(t *testing.T, s server) string {
 // checkFont asserts what a browser on another site needs to use the font.
 func checkFont(t *testing.T, s server) {
 	t.Helper()
-	font := demoFont(t, s)
-	resp, _ := get(t, s.public+font)
+	checkFontAt(t, http.DefaultClient, s.public+demoFont(t, s))
+}
+
+// checkFontAt is checkFont for the font at url through client (an HTTPS
+// one), and returns the response.
+func checkFontAt(t *testing.T, client *http.Client, url string) *http.Response {
+	t.Helper()
+	resp, _ := getWith(t, client, url)
 	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" || resp.Header.Get("Content-Type") != "font/woff2" {
-		t.Errorf("GET %s: %d %v", font, resp.StatusCode, resp.Header)
+		t.Errorf("GET %s: %d %v", url, resp.StatusCode, resp.Header)
 	}
+	return resp
 }

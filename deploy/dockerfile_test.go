@@ -405,11 +405,31 @@ func TestImage(t *testing.T) {
 			t.Errorf("-admin %s: a probe from outside the container cannot reach it", inv.values["admin"])
 		}
 	})
+	t.Run("desc=the HTTPS example in a comment names real flags and mounts", func(t *testing.T) {
+		words := dockerRunExample(t, "-tls-addr")
+		image := slices.Index(words, "corsedge")
+		if image < 0 {
+			t.Fatalf("docker run example %q: no image corsedge", words)
+		}
+		ex := parseArgs(t, "Dockerfile's HTTPS example", words[image+1:])
+		opts := strings.Join(words[:image], " ")
+		if ex.values["tls-addr"] == "" || !strings.Contains(opts, "-p "+port(t, "-tls-addr", ex.values["tls-addr"])+":") {
+			t.Errorf("docker run example: -tls-addr %q is not published by %q", ex.values["tls-addr"], opts)
+		}
+		for _, f := range slices.Concat(ex.all["tls-cert"], ex.all["tls-key"]) {
+			if !strings.Contains(opts, ":"+path.Dir(f)+":ro") {
+				t.Errorf("docker run example: %s is not in a read-only -v mount: %q", f, opts)
+			}
+		}
+		if len(ex.all["tls-cert"]) == 0 || len(ex.all["tls-cert"]) != len(ex.all["tls-key"]) {
+			t.Errorf("docker run example: -tls-cert %q, -tls-key %q: want pairs", ex.all["tls-cert"], ex.all["tls-key"])
+		}
+	})
 	t.Run("desc=serves the demo font as nonroot on a read-only root", func(t *testing.T) {
 		s := start(t, sandbox{
 			rootfs: img.rootfs(t), dir: img.workdir, uid: img.uid, gid: img.gid,
 			env:  slices.Concat(baseEnv, img.env),
-			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(nil), loopback)),
+			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(nil), loopback(inv))),
 		})
 		checkFont(t, s)
 		if resp, _ := get(t, s.admin+"/healthz"); resp.StatusCode != 200 {
@@ -418,5 +438,49 @@ func TestImage(t *testing.T) {
 	})
 }
 
-// loopback moves both listeners to free loopback ports.
-var loopback = map[string]string{"addr": "127.0.0.1:0", "admin": "127.0.0.1:0"}
+// dockerRunExample returns the words of the docker run command in a
+// Dockerfile comment that contains flag (continuation lines joined).
+func dockerRunExample(t *testing.T, flag string) []string {
+	t.Helper()
+	data, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmd strings.Builder
+	for _, line := range strings.Split(string(data), "\n") {
+		text, isComment := strings.CutPrefix(line, "#")
+		text = strings.TrimSpace(text)
+		if !isComment || (cmd.Len() == 0 && !strings.HasPrefix(text, "docker run ")) {
+			cmd.Reset()
+			continue
+		}
+		body, more := strings.CutSuffix(text, `\`)
+		cmd.WriteString(body + " ")
+		if more {
+			continue
+		}
+		if strings.Contains(cmd.String(), flag+" ") {
+			words, ok := shellWords(cmd.String())
+			if !ok {
+				t.Fatalf("Dockerfile: cannot read the example %q", cmd.String())
+			}
+			return words
+		}
+		cmd.Reset()
+	}
+	t.Fatalf("Dockerfile: no docker run example with %s in a comment", flag)
+	return nil
+}
+
+// loopback moves every listener that inv turns on (-addr, -tls-addr,
+// -admin) to a free loopback port, and leaves the ones it turns off off:
+// -tls-addr added where the image has no certificate would stop the start.
+func loopback(inv invocation) map[string]string {
+	addrs := map[string]string{}
+	for _, name := range []string{"addr", "tls-addr", "admin"} {
+		if inv.values[name] != "" {
+			addrs[name] = "127.0.0.1:0"
+		}
+	}
+	return addrs
+}

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 )
@@ -39,9 +40,27 @@ func TestReaders(t *testing.T) {
 			t.Errorf("%s: withAddrs(%q) = %q, want %q", tc.desc, tc.args, got, tc.want)
 		}
 	}
-	inv := parseArgs(t, "TestReaders", []string{"-addr=:80", "--admin", ":1", "-poll", "0"})
+	inv := parseArgs(t, "TestReaders", []string{"-addr=:80", "--admin", ":1", "-poll", "0", "-tls-addr", ":443", "-tls-cert", "a.crt", "-tls-key", "a.key", "-tls-cert=b.crt", "-tls-key", "b.key"})
 	if inv.cmd != "serve" || inv.values["addr"] != ":80" || inv.values["admin"] != ":1" || inv.values["rules"] != "rules.toml" || !inv.set["poll"] || inv.set["rules"] {
 		t.Errorf("parseArgs: %+v", inv)
+	}
+	if !slices.Equal(inv.all["tls-cert"], []string{"a.crt", "b.crt"}) || !slices.Equal(inv.all["tls-key"], []string{"a.key", "b.key"}) {
+		t.Errorf("parseArgs: repeated -tls-cert %q, -tls-key %q; want both pairs in order", inv.all["tls-cert"], inv.all["tls-key"])
+	}
+	listeners := []struct {
+		desc string
+		args []string
+		want []string // the flags loopback moves
+	}{
+		{"desc=HTTPS on: -tls-addr moved too", []string{"-tls-addr", ":443", "-tls-cert", "c", "-tls-key", "k"}, []string{"addr", "admin", "tls-addr"}},
+		{"desc=HTTPS off: -tls-addr not added", nil, []string{"addr", "admin"}},
+		{"desc=admin off stays off", []string{"-admin", ""}, []string{"addr"}},
+	}
+	for _, tc := range listeners {
+		got := slices.Sorted(maps.Keys(loopback(parseArgs(t, tc.desc, tc.args))))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: loopback moves %q, want %q", tc.desc, got, tc.want)
+		}
 	}
 }
 

@@ -1,8 +1,10 @@
 package deploy_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -16,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"corsedge/edge"
+	"corsedge/internal/testpki"
 )
 
 // The parts of the manifests that the tests check, as the Kubernetes API
@@ -64,6 +67,10 @@ type (
 				Name  string `yaml:"name"`
 				Items []any  `yaml:"items"`
 			} `yaml:"configMap"`
+			Secret *struct {
+				SecretName string `yaml:"secretName"`
+				Items      []any  `yaml:"items"`
+			} `yaml:"secret"`
 		} `yaml:"volumes"`
 	}
 	container struct {
@@ -103,6 +110,7 @@ type (
 			Name      string `yaml:"name"`
 			MountPath string `yaml:"mountPath"`
 			SubPath   string `yaml:"subPath"`
+			ReadOnly  bool   `yaml:"readOnly"`
 		} `yaml:"volumeMounts"`
 	}
 	probe struct {
@@ -186,9 +194,11 @@ func decode(t *testing.T, file string, v any) {
 
 // TestKubernetes checks the manifests against the binary and the image:
 // the flags the container passes, the ports they open against the ports
-// the probes and the Service name, the ConfigMap's mount against -rules;
-// then runs the binary with the container's args on the ConfigMap laid out
-// as the kubelet does, GETs each probe's path, and edits the ConfigMap.
+// the probes and the Service name, the ConfigMap's mount against -rules,
+// the TLS Secret's mount against -tls-cert and -tls-key; then runs the
+// binary with the container's args on the ConfigMap and a throwaway
+// certificate laid out as the kubelet does, GETs each probe's path and the
+// font over HTTP and HTTPS, edits the ConfigMap and renews the Secret.
 func TestKubernetes(t *testing.T) {
 	img := binary(t)
 	m := readManifests(t)
@@ -214,6 +224,10 @@ func TestKubernetes(t *testing.T) {
 		return p
 	}
 	publicPort, adminPort := port(t, "-addr", inv.values["addr"]), port(t, "-admin", inv.values["admin"])
+	if inv.values["tls-addr"] == "" {
+		t.Fatal("deployment.yaml args: no -tls-addr: browsers block http:// fonts and scripts on an https:// page")
+	}
+	httpsPort := port(t, "-tls-addr", inv.values["tls-addr"])
 	rulesDir, rulesKey := path.Split(inv.values["rules"])
 
 	cases := []struct {
@@ -229,7 +243,10 @@ func TestKubernetes(t *testing.T) {
 		{"-admin reachable from the kubelet", unless(allAddresses(inv.values["admin"]), "-admin %s listens on loopback only: probes from the kubelet fail", inv.values["admin"])},
 		{"readiness and liveness probes", unless(c.ReadinessProbe != nil && c.LivenessProbe != nil, "readinessProbe %v, livenessProbe %v", c.ReadinessProbe, c.LivenessProbe)},
 		{"probes GET the admin port", probesOnAdmin(c, resolve, adminPort)},
+		{"a container port for -tls-addr", unless(slices.Contains(mapsValues(portNamed), httpsPort), "-tls-addr %s, container ports %v", inv.values["tls-addr"], portNamed)},
+		{"-tls-addr reachable through the Service", unless(allAddresses(inv.values["tls-addr"]), "-tls-addr %s listens on loopback only", inv.values["tls-addr"])},
 		{"the Service exposes the public port", serviceExposes(m.service, resolve, publicPort)},
+		{"the Service exposes the HTTPS port", serviceExposes(m.service, resolve, httpsPort)},
 		{"the Service does not expose the admin port", serviceHides(m.service, resolve, adminPort)},
 		{"runAsNonRoot", unless(isTrue(c.SecurityContext.RunAsNonRoot) || isTrue(pod.SecurityContext.RunAsNonRoot), "runAsNonRoot is not set")},
 		{"runAsUser is the image's USER", unless(pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser == img.uid, "runAsUser %d, image USER %d", deref(pod.SecurityContext.RunAsUser), img.uid)},
@@ -239,6 +256,7 @@ func TestKubernetes(t *testing.T) {
 		{"resource requests and a memory limit", unless(c.Resources.Requests["cpu"] != "" && c.Resources.Requests["memory"] != "" && c.Resources.Limits["memory"] != "", "resources %+v", c.Resources)},
 		{"the grace period outlasts the drain", unless(pod.TerminationGracePeriodSeconds != nil && time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second > edge.ShutdownTimeout, "terminationGracePeriodSeconds %v, drain bound %v", pod.TerminationGracePeriodSeconds, edge.ShutdownTimeout)},
 		{"-rules lies in the ConfigMap's mount", rulesMounted(m, c, rulesDir, rulesKey)},
+		{"-tls-cert and -tls-key are a TLS Secret's keys in its mount", tlsMounted(m, c, inv)},
 	}
 	for _, tc := range cases {
 		if tc.fail != "" {
@@ -256,7 +274,17 @@ func TestKubernetes(t *testing.T) {
 	})
 	t.Run("desc=the pod serves and answers its probes", func(t *testing.T) {
 		root := img.rootfs(t)
-		mountConfigMap(t, filepath.Join(root, rulesDir), m.configMap.Data)
+		mountVolume(t, filepath.Join(root, rulesDir), m.configMap.Data)
+		// Each Secret mount the pairs name holds a certificate of a test
+		// CA, as cert-manager would have put it there.
+		ca := testpki.NewCA(t)
+		leaves := map[string]testpki.Leaf{} // Secret mount directory -> its certificate
+		for _, f := range inv.all["tls-cert"] {
+			if dir := path.Dir(f); leaves[dir].Cert == nil {
+				leaves[dir] = ca.Issue(t, testpki.Spec{})
+				mountVolume(t, filepath.Join(root, dir), secretData(leaves[dir]))
+			}
+		}
 		uid, gid := img.uid, img.gid
 		if u := pod.SecurityContext.RunAsUser; u != nil {
 			uid = *u
@@ -267,8 +295,11 @@ func TestKubernetes(t *testing.T) {
 		s := start(t, sandbox{
 			rootfs: root, dir: img.workdir, uid: uid, gid: gid,
 			env:  slices.Concat(baseEnv, img.env, containerEnv(t, c)),
-			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(c.Args), loopback)),
+			args: slices.Concat(img.entrypoint[:1], withAddrs(img.args(c.Args), loopback(inv))),
 		})
+		if s.tls == "" {
+			t.Fatalf("the startup line names no HTTPS URL:\n%s", s.log)
+		}
 		for _, p := range []*probe{c.ReadinessProbe, c.LivenessProbe, c.StartupProbe} {
 			if p == nil || p.HTTPGet == nil {
 				continue
@@ -283,23 +314,19 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("/status %s: want the ConfigMap's rules from %s", body, inv.values["rules"])
 		}
 		checkFont(t, s)
+		https := httpsClient(ca)
+		certDir := path.Dir(inv.all["tls-cert"][0])
+		if got, want := servedSerial(checkFontAt(t, https, s.tls+demoFont(t, s))), leaves[certDir].Cert.SerialNumber; got.Cmp(want) != 0 {
+			t.Errorf("HTTPS served serial %v, want %v: the Secret's certificate", got, want)
+		}
+		if len(st.Certificates) != len(inv.all["tls-cert"]) || st.Certificates[0].CertFile != inv.all["tls-cert"][0] || st.Certificates[0].SHA256 != fingerprint(leaves[certDir]) || st.Certificates[0].LastError != nil {
+			t.Errorf("/status %s: want the certificates of %q, the first %s", body, inv.all["tls-cert"], fingerprint(leaves[certDir]))
+		}
 		// An edited ConfigMap: the kubelet writes a new timestamped
 		// directory and renames a new ..data over the old.
-		edited := "..2025_01_01_00_01_00.000000001"
-		dir := filepath.Join(root, rulesDir)
-		data := m.configMap.Data[rulesKey] + "\n[[rule]]\nname = \"added\"\npaths = [\"/added/\"]\norigins = [\"*\"]\n"
-		if err := os.Mkdir(filepath.Join(dir, edited), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, edited, rulesKey), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(edited, filepath.Join(dir, "..data_tmp")); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
-			t.Fatal(err)
-		}
+		edited := maps.Clone(m.configMap.Data)
+		edited[rulesKey] += "\n[[rule]]\nname = \"added\"\npaths = [\"/added/\"]\norigins = [\"*\"]\n"
+		updateVolume(t, filepath.Join(root, rulesDir), "..2025_01_01_00_01_00.000000001", edited)
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			_, body := get(t, s.admin+"/status")
 			var now edge.Status
@@ -310,13 +337,41 @@ func TestKubernetes(t *testing.T) {
 				t.Fatalf("no reload after the ConfigMap's ..data swap: /status %s\n%s", body, s.log)
 			}
 		}
+		// A renewed Secret (cert-manager's every renewal): the same swap;
+		// every request through it is a 200, then the new certificate is
+		// the one /status lists and new handshakes get.
+		renewed := ca.Issue(t, testpki.Spec{})
+		updateVolume(t, filepath.Join(root, certDir), "..2025_01_01_00_02_00.000000001", secretData(renewed))
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			_, body := get(t, s.admin+"/status")
+			var now edge.Status
+			served := servedSerial(checkFontAt(t, https, s.tls+demoFont(t, s)))
+			if json.Unmarshal([]byte(body), &now) == nil && len(now.Certificates) > 0 && now.Certificates[0].SHA256 == fingerprint(renewed) && served.Cmp(renewed.Cert.SerialNumber) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the Secret's ..data swap: served serial %v, want %v; /status %s\n%s", served, renewed.Cert.SerialNumber, body, s.log)
+			}
+		}
 	})
 }
 
-// mountConfigMap lays out data in dir as the kubelet does for a ConfigMap
-// volume: the files in a timestamped directory, ..data a symlink to it, and
-// each key a symlink through ..data.
-func mountConfigMap(t *testing.T, dir string, data map[string]string) {
+// secretData is a kubernetes.io/tls Secret's data for leaf.
+func secretData(leaf testpki.Leaf) map[string]string {
+	return map[string]string{"tls.crt": string(leaf.CertPEM), "tls.key": string(leaf.KeyPEM)}
+}
+
+// fingerprint is leaf's SHA-256 as /status shows it.
+func fingerprint(leaf testpki.Leaf) string {
+	sum := leaf.Fingerprint()
+	return hex.EncodeToString(sum[:])
+}
+
+// mountVolume lays out data in dir as the kubelet does for a ConfigMap or
+// Secret volume: the files in a timestamped directory (mode 0644, the
+// volumes' defaultMode), ..data a symlink to it, and each key a symlink
+// through ..data.
+func mountVolume(t *testing.T, dir string, data map[string]string) {
 	t.Helper()
 	stamp := "..2025_01_01_00_00_00.000000001"
 	if err := os.MkdirAll(filepath.Join(dir, stamp), 0o755); err != nil {
@@ -331,6 +386,35 @@ func mountConfigMap(t *testing.T, dir string, data map[string]string) {
 		}
 	}
 	if err := os.Symlink(stamp, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// updateVolume changes a volume that mountVolume laid out as the kubelet
+// does (its atomic writer): every key written to a new timestamped
+// directory, a new ..data symlink renamed over the old, the old directory
+// removed.
+func updateVolume(t *testing.T, dir, stamp string, data map[string]string) {
+	t.Helper()
+	old, err := os.Readlink(filepath.Join(dir, "..data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, stamp), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range data {
+		if err := os.WriteFile(filepath.Join(dir, stamp, key), []byte(value), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(stamp, filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, old)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -439,6 +523,55 @@ func rulesMounted(m manifests, c container, dir, key string) string {
 		return ""
 	}
 	return "the container does not mount volume " + volume
+}
+
+// tlsMounted checks that each -tls-cert and -tls-key pair is the tls.crt
+// and tls.key (the keys of a kubernetes.io/tls Secret) of one read-only
+// directory mount of a Secret: a subPath mount is never updated, so a
+// renewal would never reach the pod.
+func tlsMounted(m manifests, c container, inv invocation) string {
+	certFiles, keyFiles := inv.all["tls-cert"], inv.all["tls-key"]
+	if len(certFiles) == 0 || len(certFiles) != len(keyFiles) {
+		return fmt.Sprintf("-tls-cert %q, -tls-key %q: want one or more pairs", certFiles, keyFiles)
+	}
+	secrets := map[string]string{} // volume name -> Secret name
+	for _, v := range m.deployment.Spec.Template.Spec.Volumes {
+		if v.Secret != nil {
+			if len(v.Secret.Items) > 0 {
+				return "Secret volume " + v.Name + " lists items: mount tls.crt and tls.key as they are"
+			}
+			secrets[v.Name] = v.Secret.SecretName
+		}
+	}
+	for i, certFile := range certFiles {
+		dir, certKey := path.Split(certFile)
+		keyDir, keyKey := path.Split(keyFiles[i])
+		if path.Clean(dir) != path.Clean(keyDir) {
+			return fmt.Sprintf("-tls-cert %s and -tls-key %s lie in different directories, not one Secret's mount", certFile, keyFiles[i])
+		}
+		if certKey != "tls.crt" || keyKey != "tls.key" {
+			return fmt.Sprintf("-tls-cert %s -tls-key %s: a kubernetes.io/tls Secret's keys are tls.crt and tls.key", certFile, keyFiles[i])
+		}
+		found := false
+		for _, vm := range c.VolumeMounts {
+			if path.Clean(vm.MountPath) != path.Clean(dir) {
+				continue
+			}
+			switch {
+			case secrets[vm.Name] == "":
+				return fmt.Sprintf("the volume %s mounted at %s is not a Secret", vm.Name, vm.MountPath)
+			case vm.SubPath != "":
+				return "the certificate is mounted with subPath: the kubelet never updates such a mount"
+			case !vm.ReadOnly:
+				return "the certificate's mount " + vm.MountPath + " is not readOnly"
+			}
+			found = true
+		}
+		if !found {
+			return fmt.Sprintf("no volume is mounted at %s, the directory of -tls-cert %s", dir, certFile)
+		}
+	}
+	return ""
 }
 
 // unless returns the message when ok is false.
