@@ -18,6 +18,7 @@ import (
 
 	"corsedge/assets"
 	"corsedge/edge"
+	"corsedge/internal/accesslog"
 	"corsedge/internal/safefile"
 	"corsedge/rules"
 )
@@ -168,13 +169,24 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
 	maxRulesSize := maxRulesSizeFlag(fs)
 	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
+	accessLogFile := fs.String("access-log", "", `access log file, appended to ("-": standard output; "": none)`)
+	accessLogFormat := fs.String("access-log-format", "json", "access log line format: json or combined")
+	accessLogSample := fs.Float64("access-log-sample", 1, "fraction of requests in the access log, 0..1; refused CORS decisions and 5xx are always logged")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	ctx, hup, stopSignals := catchSignals()
+	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	accessLog, err := openAccessLog(*accessLogFile, *accessLogFormat, *accessLogSample, stdout, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "corsedge: %v\n", err)
+		return 2
+	}
+	if accessLog != nil {
+		defer accessLog.Close() // after Run: every request's line is queued by then
+	}
 	files, err := assets.New(assets.Options{Root: *root, Logger: log})
 	if err != nil {
 		log.Error("cannot serve assets", "root", *root, "error", err)
@@ -191,6 +203,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
 		MaxRulesSize:  *maxRulesSize,
 		MaxConnsPerIP: *maxConnsPerIP,
+		AccessLog:     accessLog,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -217,7 +230,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer stopProfile()
 	}
 	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
-	go reloadOnSIGHUP(ctx, srv, hup)
+	go handleSignals(ctx, srv, accessLog, log, sig)
 	if err := srv.Run(ctx, public, adminLn); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
@@ -226,12 +239,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 }
 
 // catchSignals is the one place that handles signals, following nginx:
-// INT and TERM end ctx (drain and exit), HUP reloads the rules. serve calls
-// it before anything is read or served, so a SIGHUP never finds the process
-// without a handler (its default action would end it).
-func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
-	h := make(chan os.Signal, 1) // a storm of HUPs is one reload more, not a queue
-	signal.Notify(h, syscall.SIGHUP)
+// INT and TERM end ctx (drain and exit), HUP reloads the rules, USR1
+// reopens the access log. serve calls it before anything is read or
+// served, so a SIGHUP or SIGUSR1 (logrotate's, even with no access log)
+// never finds the process without a handler (their default action would
+// end it).
+func catchSignals() (ctx context.Context, sig <-chan os.Signal, stop func()) {
+	h := make(chan os.Signal, 2) // a storm of HUPs is one reload more, not a queue
+	signal.Notify(h, syscall.SIGHUP, syscall.SIGUSR1)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx, h, func() {
 		cancel()
@@ -239,16 +254,42 @@ func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
 	}
 }
 
-// reloadOnSIGHUP reloads the rules on each SIGHUP until ctx is done.
-func reloadOnSIGHUP(ctx context.Context, srv *edge.Server, hup <-chan os.Signal) {
+// handleSignals reloads the rules on each SIGHUP and reopens the access log
+// on each SIGUSR1, until ctx is done.
+func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.Log, log *slog.Logger, sig <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-hup:
-			srv.Reload(edge.TriggerSIGHUP)
+		case s := <-sig:
+			switch {
+			case s == syscall.SIGHUP:
+				srv.Reload(edge.TriggerSIGHUP)
+			case accessLog == nil:
+				log.Info("SIGUSR1: no access log to reopen")
+			default:
+				if err := accessLog.Reopen(); err != nil {
+					log.Error("access log not reopened; still writing to the old file", "error", err)
+				} else {
+					log.Info("access log reopened")
+				}
+			}
 		}
 	}
+}
+
+// openAccessLog opens the access log that -access-log names, or returns nil
+// when it names none.
+func openAccessLog(file, format string, sample float64, stdout io.Writer, log *slog.Logger) (*accesslog.Log, error) {
+	f, err := accesslog.ParseFormat(format)
+	if err != nil || file == "" {
+		return nil, err
+	}
+	o := accesslog.Options{Format: f, Sample: sample, Logger: log}
+	if file == "-" {
+		return accesslog.New(stdout, o)
+	}
+	return accesslog.Open(file, o)
 }
 
 // startCPUProfile profiles the process into file until the returned

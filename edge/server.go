@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
+	"corsedge/internal/accesslog"
 	"corsedge/internal/connlimit"
 	"corsedge/internal/safefile"
 )
@@ -33,6 +34,9 @@ type Config struct {
 	// MaxConnsPerIP bounds the connections one client address may hold;
 	// DefaultMaxConnsPerIP when 0, no limit when negative.
 	MaxConnsPerIP int
+	// AccessLog receives a line per request; nil logs none. The caller
+	// opens it, reopens it on SIGUSR1 and closes it after Run.
+	AccessLog *accesslog.Log
 }
 
 // ShutdownTimeout bounds how long a shutdown waits for in-flight requests.
