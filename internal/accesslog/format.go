@@ -48,8 +48,8 @@ type Entry struct {
 }
 
 // maxField is how many bytes of one request value a line keeps; a longer
-// value is cut there and ends in "...". With the 4× of \xHH escaping it
-// bounds a line near 25 KB however long the request's fields are.
+// value is cut there and ends in "...". With escaping (at most 5 bytes per byte) it
+// bounds a line near 30 KB however long the request's fields are.
 const maxField = 1024
 
 // appendLine appends e as one line in format f, newline included.
