@@ -25,14 +25,14 @@ var lineCases = []struct {
 			Method: []byte("OPTIONS"), Path: []byte("/js/app.js"), Proto: []byte("HTTP/1.1"), Status: 204,
 			Origin: []byte("https://a.example"), Decision: "allowed", RuleName: "partner app", RuleNumber: 2,
 			UserAgent: []byte("Mozilla/5.0")},
-		json:     `{"time":"2025-03-04T05:06:07.890+01:00","client":"192.0.2.7","method":"OPTIONS","path":"/js/app.js","status":204,"bytes":0,"duration":0.000123,"origin":"https://a.example","cors":"allowed","rule":"partner app","referer":"","user_agent":"Mozilla/5.0"}`,
+		json:     `{"time":"2025-03-04T04:06:07.890Z","client":"192.0.2.7","method":"OPTIONS","path":"/js/app.js","status":204,"bytes":0,"duration":0.000123,"origin":"https://a.example","cors":"allowed","rule":"partner app","referer":"","user_agent":"Mozilla/5.0"}`,
 		combined: `192.0.2.7 - - [04/Mar/2025:05:06:07 +0100] "OPTIONS /js/app.js HTTP/1.1" 204 0 "-" "Mozilla/5.0" "https://a.example" allowed "partner app" 0.000123`,
 	},
 	{
 		desc: "unnamed rule, no Origin, unknown client, IPv6 elsewhere",
 		e: accesslog.Entry{Time: at, Duration: 2*time.Second + time.Millisecond, Method: []byte("GET"), Path: []byte("/fonts/a.woff2"),
 			Proto: []byte("HTTP/1.0"), Status: 200, Bytes: 1234, Decision: "none", RuleNumber: 3, Referer: []byte("https://b.example/page")},
-		json:     `{"time":"2025-03-04T05:06:07.890+01:00","client":"","method":"GET","path":"/fonts/a.woff2","status":200,"bytes":1234,"duration":2.001000,"origin":"","cors":"none","rule":"#3","referer":"https://b.example/page","user_agent":""}`,
+		json:     `{"time":"2025-03-04T04:06:07.890Z","client":"","method":"GET","path":"/fonts/a.woff2","status":200,"bytes":1234,"duration":2.001000,"origin":"","cors":"none","rule":"#3","referer":"https://b.example/page","user_agent":""}`,
 		combined: `- - - [04/Mar/2025:05:06:07 +0100] "GET /fonts/a.woff2 HTTP/1.0" 200 1234 "https://b.example/page" "-" "-" none "#3" 2.001000`,
 	},
 	{
@@ -41,7 +41,7 @@ var lineCases = []struct {
 			Path: []byte("/js/\r\n{\"forged\":1}"), Proto: []byte("HTTP/1.1"), Status: 403,
 			Origin: []byte("https://a.example\"} \xff\xfe"), Decision: "refused",
 			Referer: []byte("\\x41\t\x00\x7f"), UserAgent: []byte("é\u2028\x1b[31m")},
-		json:     `{"time":"2025-03-04T05:06:07.890+01:00","client":"2001:db8::1","method":"G\"T","path":"/js/\r\n{\"forged\":1}","status":403,"bytes":0,"duration":0.000000,"origin":"https://a.example\"} \\xff\\xfe","cors":"refused","rule":"","referer":"\\x41\t\u0000\u007f","user_agent":"é\u2028\u001b[31m"}`,
+		json:     `{"time":"2025-03-04T04:06:07.890Z","client":"2001:db8::1","method":"G\"T","path":"/js/\r\n{\"forged\":1}","status":403,"bytes":0,"duration":0.000000,"origin":"https://a.example\"} \\xff\\xfe","cors":"refused","rule":"","referer":"\\x41\t\u0000\u007f","user_agent":"é\u2028\u001b[31m"}`,
 		combined: `2001:db8::1 - - [04/Mar/2025:05:06:07 +0100] "G\x22T /js/\x0d\x0a{\x22forged\x22:1} HTTP/1.1" 403 0 "\x5cx41\x09\x00\x7f" "\xc3\xa9\xe2\x80\xa8\x1b[31m" "https://a.example\x22}` + ` \xff\xfe" refused "-" 0.000000`,
 	},
 }
