@@ -215,4 +215,3 @@ func scrapeMetric(t *testing.T, ts *testServer, name string) uint64 {
 	t.Fatalf("%s not in /metrics", name)
 	return 0
 }
-

@@ -12,7 +12,7 @@ func TestTimesMatchAppendFormat(t *testing.T) {
 		t    time.Time
 	}{
 		{"UTC, milliseconds", time.Date(2025, 12, 31, 23, 59, 59, 999_999_999, time.UTC)},
-		{"negative half-hour offset", time.Date(2024, 2, 29, 0, 0, 0, 1e6, time.FixedZone("NST", -(3*3600 + 1800)))},
+		{"negative half-hour offset", time.Date(2024, 2, 29, 0, 0, 0, 1e6, time.FixedZone("NST", -(3*3600+1800)))},
 		{"positive offset, day rolls back in UTC", time.Date(2026, 1, 1, 0, 30, 5, 0, time.FixedZone("", 14*3600))},
 		{"local zone", time.Date(2025, 7, 4, 12, 0, 0, 0, time.Local)},
 	} {
