@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -170,8 +172,19 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	maxRulesSize := maxRulesSizeFlag(fs)
 	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
 	accessLogFile := fs.String("access-log", "", `access log file, appended to ("-": standard output; "": none)`)
-	accessLogFormat := fs.String("access-log-format", "json", "access log line format: json or combined")
-	accessLogSample := fs.Float64("access-log-sample", 1, "fraction of requests in the access log, 0..1; refused CORS decisions and 5xx are always logged")
+	accessLog := accesslog.Options{Format: accesslog.JSON, Sample: 1}
+	fs.Func("access-log-format", "access log line format: json or combined (default json)", func(v string) (err error) {
+		accessLog.Format, err = accesslog.ParseFormat(v)
+		return err
+	})
+	fs.Func("access-log-sample", "fraction of requests in the access log, 0..1; refused CORS decisions and 5xx are always logged (default 1)", func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f >= 0 && f <= 1) { // NaN fails both
+			return errors.New("want a fraction from 0 to 1")
+		}
+		accessLog.Sample = f
+		return nil
+	})
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -179,13 +192,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	accessLog, err := openAccessLog(*accessLogFile, *accessLogFormat, *accessLogSample, stdout, log)
+	accessLog.Logger = log
+	access, err := openAccessLog(*accessLogFile, accessLog, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "corsedge: %v\n", err)
-		return 2
+		log.Error("cannot open the access log", "file", *accessLogFile, "error", err)
+		return 1
 	}
-	if accessLog != nil {
-		defer accessLog.Close() // after Run: every request's line is queued by then
+	if access != nil {
+		defer access.Close() // after Run: every request's line is queued by then
 	}
 	files, err := assets.New(assets.Options{Root: *root, Logger: log})
 	if err != nil {
@@ -203,7 +217,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
 		MaxRulesSize:  *maxRulesSize,
 		MaxConnsPerIP: *maxConnsPerIP,
-		AccessLog:     accessLog,
+		AccessLog:     access,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -230,7 +244,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer stopProfile()
 	}
 	logStart(log, public.Addr(), adminLn, *rulesFile, *root, files)
-	go handleSignals(ctx, srv, accessLog, log, sig)
+	go handleSignals(ctx, srv, access, log, sig)
 	if err := srv.Run(ctx, public, adminLn); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
@@ -278,15 +292,13 @@ func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.L
 	}
 }
 
-// openAccessLog opens the access log that -access-log names, or returns nil
-// when it names none.
-func openAccessLog(file, format string, sample float64, stdout io.Writer, log *slog.Logger) (*accesslog.Log, error) {
-	f, err := accesslog.ParseFormat(format)
-	if err != nil || file == "" {
-		return nil, err
-	}
-	o := accesslog.Options{Format: f, Sample: sample, Logger: log}
-	if file == "-" {
+// openAccessLog opens the access log that -access-log names ("-":
+// standard output), or returns nil when it names none.
+func openAccessLog(file string, o accesslog.Options, stdout io.Writer) (*accesslog.Log, error) {
+	switch file {
+	case "":
+		return nil, nil
+	case "-":
 		return accesslog.New(stdout, o)
 	}
 	return accesslog.Open(file, o)
