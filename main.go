@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"corsedge/assets"
 	"corsedge/certs"
 	"corsedge/edge"
+	"corsedge/internal/accesslog"
 	"corsedge/internal/safefile"
 	"corsedge/rules"
 )
@@ -174,6 +176,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
 	maxRulesSize := maxRulesSizeFlag(fs)
 	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
+	accessLogFile := fs.String("access-log", "", `access log file, appended to ("-": standard output; "": none)`)
+	accessLog := accesslog.Options{Format: accesslog.JSON, Sample: 1}
+	fs.Func("access-log-format", "access log line format: json or combined (default json)", func(v string) (err error) {
+		accessLog.Format, err = accesslog.ParseFormat(v)
+		return err
+	})
+	fs.Func("access-log-sample", "fraction of requests in the access log, 0..1; refused CORS decisions and 5xx are always logged (default 1)", func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f >= 0 && f <= 1) { // NaN fails both
+			return errors.New("want a fraction from 0 to 1")
+		}
+		accessLog.Sample = f
+		return nil
+	})
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -183,9 +199,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
 		return 2
 	}
-	ctx, hup, stopSignals := catchSignals()
+	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	accessLog.Logger = log
+	access, err := openAccessLog(*accessLogFile, accessLog, stdout)
+	if err != nil {
+		log.Error("cannot open the access log", "file", *accessLogFile, "error", err)
+		return 1
+	}
+	if access != nil {
+		defer access.Close() // after Run: every request's line is queued by then
+	}
 	files, err := assets.New(assets.Options{Root: *root, Logger: log})
 	if err != nil {
 		log.Error("cannot serve assets", "root", *root, "error", err)
@@ -210,6 +235,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		MaxRulesSize:  *maxRulesSize,
 		MaxConnsPerIP: *maxConnsPerIP,
 		Certificates:  store,
+		AccessLog:     access,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -243,7 +269,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		defer stopProfile()
 	}
 	logStart(log, lns, *rulesFile, *root, files)
-	go reloadOnSIGHUP(ctx, srv, hup)
+	go handleSignals(ctx, srv, access, log, sig)
 	if err := srv.Serve(ctx, lns); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
@@ -273,12 +299,13 @@ func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string) ([]certs.Pair,
 
 // catchSignals is the one place that handles signals, following nginx:
 // INT and TERM end ctx (drain and exit), HUP reloads the rules and the
-// certificates. serve calls
-// it before anything is read or served, so a SIGHUP never finds the process
-// without a handler (its default action would end it).
-func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
-	h := make(chan os.Signal, 1) // a storm of HUPs is one reload more, not a queue
-	signal.Notify(h, syscall.SIGHUP)
+// certificates, USR1 reopens the access log. serve calls it before anything
+// is read or served, so a SIGHUP or SIGUSR1 (logrotate's, even with no
+// access log) never finds the process without a handler (their default
+// action would end it).
+func catchSignals() (ctx context.Context, sig <-chan os.Signal, stop func()) {
+	h := make(chan os.Signal, 2) // a storm of HUPs is one reload more, not a queue
+	signal.Notify(h, syscall.SIGHUP, syscall.SIGUSR1)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx, h, func() {
 		cancel()
@@ -286,16 +313,40 @@ func catchSignals() (ctx context.Context, hup <-chan os.Signal, stop func()) {
 	}
 }
 
-// reloadOnSIGHUP reloads the rules and certificates on each SIGHUP until ctx is done.
-func reloadOnSIGHUP(ctx context.Context, srv *edge.Server, hup <-chan os.Signal) {
+// handleSignals reloads the rules and certificates on each SIGHUP and
+// reopens the access log on each SIGUSR1, until ctx is done.
+func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.Log, log *slog.Logger, sig <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-hup:
-			srv.Reload(edge.TriggerSIGHUP)
+		case s := <-sig:
+			switch {
+			case s == syscall.SIGHUP:
+				srv.Reload(edge.TriggerSIGHUP)
+			case accessLog == nil:
+				log.Info("SIGUSR1: no access log to reopen")
+			default:
+				if err := accessLog.Reopen(); err != nil {
+					log.Error("access log not reopened; still writing to the old file", "error", err)
+				} else {
+					log.Info("access log reopened")
+				}
+			}
 		}
 	}
+}
+
+// openAccessLog opens the access log that -access-log names ("-":
+// standard output), or returns nil when it names none.
+func openAccessLog(file string, o accesslog.Options, stdout io.Writer) (*accesslog.Log, error) {
+	switch file {
+	case "":
+		return nil, nil
+	case "-":
+		return accesslog.New(stdout, o)
+	}
+	return accesslog.Open(file, o)
 }
 
 // startCPUProfile profiles the process into file until the returned

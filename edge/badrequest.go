@@ -19,7 +19,7 @@ func (s *Server) handleError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Error(fasthttp.StatusMessage(status), status)
 	d, origin := s.errorDecision(ctx)
 	writeCORS(&ctx.Response.Header, d, origin)
-	s.finish(ctx, kindBadRequest, decisionOf(d, origin), err)
+	s.finish(ctx, &exit{kind: kindBadRequest, decision: decisionOf(d, origin), rule: d.Rule(), origin: origin, err: err})
 }
 
 // errorStatus maps fasthttp's read errors to their RFC 9110 status.

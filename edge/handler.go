@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"time"
+
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
@@ -29,13 +31,26 @@ var invalidOrigin = []byte("\x00several origins")
 // other method 405 and Allow. All but preflights carry the CORS headers of
 // their origin. It allocates nothing when the decision is cached.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
-	k, d, err := s.respond(ctx)
-	s.finish(ctx, k, d, err)
+	var e exit
+	if s.cfg.AccessLog != nil {
+		e.start = time.Now() // ctx.Time() is not kept: the server sets LazyRequestTime
+	}
+	s.respond(ctx, &e)
+	s.finish(ctx, &e)
 }
 
-// respond writes the response to one request and says what it was, for
-// finish; err is what kept an asset from being served, if anything.
-func (s *Server) respond(ctx *fasthttp.RequestCtx) (requestKind, decisionLabel, error) {
+// exit is what a request was, for finish.
+type exit struct {
+	kind     requestKind
+	decision decisionLabel
+	rule     *rules.Rule // the deciding rule; nil when none
+	origin   []byte      // the request's Origin, as the decision read it
+	start    time.Time   // when handle began; read only for the access log
+	err      error       // what kept an asset from being served, if anything
+}
+
+// respond writes the response to one request and records in e what it was.
+func (s *Server) respond(ctx *fasthttp.RequestCtx, e *exit) {
 	st := s.state.Load()
 	var req corsRequest
 	readCORSRequest(&ctx.Request.Header, &req)
@@ -45,25 +60,28 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx) (requestKind, decisionLabel, 
 	if p := st.table.Select(path); p != nil {
 		d = st.cache.decide(p, origin)
 	}
-	k := kindMethodNotAllowed
+	e.origin, e.rule = origin, d.Rule()
+	e.kind = kindMethodNotAllowed
 	switch string(ctx.Request.Header.Method()) {
 	case fasthttp.MethodGet, fasthttp.MethodHead:
 		d.WriteActual(&ctx.Response.Header, origin)
 		cacheControl, _ := st.table.CacheControl(path)
-		err := s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
-		return kindActual, decisionOf(d, origin), err
+		e.kind, e.decision = kindActual, decisionOf(d, origin)
+		e.err = s.cfg.Assets.Serve(ctx, path, assets.Hints{Vary: d.Vary(), CacheControl: cacheControl})
+		return
 	case fasthttp.MethodOptions:
 		if origin != nil && req.hasMethod {
-			return kindPreflight, s.preflight(ctx, d, &req), nil
+			e.kind, e.decision = kindPreflight, s.preflight(ctx, d, &req)
+			return
 		}
-		k = kindOptions
+		e.kind = kindOptions
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 	default:
 		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
 	}
 	ctx.Response.Header.SetCanonical(keyAllow, allowedMethods)
 	writeCORS(&ctx.Response.Header, d, origin)
-	return k, decisionOf(d, origin), nil
+	e.decision = decisionOf(d, origin)
 }
 
 // writeCORS sets the CORS headers of an answer that carries no asset (so no
@@ -77,13 +95,17 @@ func writeCORS(h *fasthttp.ResponseHeader, d rules.Decision, origin []byte) {
 
 // finish is where every request ends, whether handle or handleError
 // answered it: the response's status and body are final. It counts the
-// request and logs and counts what kept an asset from being served.
-func (s *Server) finish(ctx *fasthttp.RequestCtx, k requestKind, d decisionLabel, err error) {
-	s.metrics.countRequest(k, d)
-	if err != nil && k != kindBadRequest { // fasthttp logs its own read errors
+// request, logs and counts what kept an asset from being served, and
+// writes the access log line.
+func (s *Server) finish(ctx *fasthttp.RequestCtx, e *exit) {
+	s.metrics.countRequest(e.kind, e.decision)
+	if e.err != nil && e.kind != kindBadRequest { // fasthttp logs its own read errors
 		s.metrics.assetErrors.Add(1)
 		s.assetLog.Warn("asset not served", "path", string(ctx.Path()),
-			"status", ctx.Response.StatusCode(), "error", err)
+			"status", ctx.Response.StatusCode(), "error", e.err)
+	}
+	if s.cfg.AccessLog != nil {
+		s.logAccess(ctx, e)
 	}
 }
 

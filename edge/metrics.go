@@ -113,6 +113,7 @@ func (s *Server) writeMetrics(w io.Writer) {
 	s.writeConnMetrics(w)
 	s.writeTLSMetrics(w)
 	counter(w, "corsedge_asset_errors_total", "Assets not served because of an I/O error (answered 503).", m.assetErrors.Load())
+	counter(w, "corsedge_access_log_dropped_total", "Access log lines dropped because the log's buffer was full.", s.cfg.AccessLog.Dropped())
 }
 
 func gauge(w io.Writer, name, help string, v float64) {

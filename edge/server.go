@@ -16,6 +16,7 @@ import (
 
 	"corsedge/assets"
 	"corsedge/certs"
+	"corsedge/internal/accesslog"
 	"corsedge/internal/connlimit"
 	"corsedge/internal/safefile"
 )
@@ -39,6 +40,9 @@ type Config struct {
 	// Certificates answer HTTPS handshakes; required to serve
 	// Listeners.HTTPS. Their files are watched and reloaded with the rules.
 	Certificates *certs.Store
+	// AccessLog receives a line per request; nil logs none. The caller
+	// opens it, reopens it on SIGUSR1 and closes it after Run.
+	AccessLog *accesslog.Log
 }
 
 // Listeners are the sockets a Server serves; HTTP or HTTPS must be set.
