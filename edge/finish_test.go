@@ -15,9 +15,9 @@ func TestFinishCountsAndRateLimitsAssetErrors(t *testing.T) {
 	s.assetLog = &rateLog{log: slog.New(slog.NewTextHandler(&logs, nil)), source: "assets"}
 	ctx := preflightCtx("https://a.example", "")
 	for range 1000 {
-		s.finish(ctx, kindActual, decisionAllowed, errors.New("read /srv/js/app.js: input/output error"))
+		s.finish(ctx, kindActual, decisionAllowed, 0, errors.New("read /srv/js/app.js: input/output error"))
 	}
-	s.finish(ctx, kindBadRequest, decisionNone, errors.New("fasthttp logs this one itself"))
+	s.finish(ctx, kindBadRequest, decisionNone, 0, errors.New("fasthttp logs this one itself"))
 	if got := s.metrics.assetErrors.Load(); got != 1000 {
 		t.Errorf("corsedge_asset_errors_total = %d, want 1000", got)
 	}

@@ -1,6 +1,8 @@
 package edge
 
 import (
+	"time"
+
 	"github.com/valyala/fasthttp"
 
 	"corsedge/assets"
@@ -29,8 +31,9 @@ var invalidOrigin = []byte("\x00several origins")
 // other method 405 and Allow. All but preflights carry the CORS headers of
 // their origin. It allocates nothing when the decision is cached.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	start := monotime()
 	k, d, err := s.respond(ctx)
-	s.finish(ctx, k, d, err)
+	s.finish(ctx, k, d, start, err)
 }
 
 // respond writes the response to one request and says what it was, for
@@ -76,9 +79,10 @@ func writeCORS(h *fasthttp.ResponseHeader, d rules.Decision, origin []byte) {
 }
 
 // finish is where every request ends, whether handle or handleError
-// answered it: the response's status and body are final. It counts the
-// request and logs and counts what kept an asset from being served.
-func (s *Server) finish(ctx *fasthttp.RequestCtx, k requestKind, d decisionLabel, err error) {
+// answered it: the response's status and body are final; start is the
+// monotime reading when the handler began. It counts the request and logs
+// and counts what kept an asset from being served.
+func (s *Server) finish(ctx *fasthttp.RequestCtx, k requestKind, d decisionLabel, start time.Duration, err error) {
 	s.metrics.countRequest(k, d)
 	if err != nil && k != kindBadRequest { // fasthttp logs its own read errors
 		s.metrics.assetErrors.Add(1)
