@@ -47,6 +47,7 @@ type Server struct {
 	revalidate      int64                          // nanoseconds
 	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 	loaded          atomic.Uint64                  // files read into memory since start
+	hits, misses    atomic.Uint64                  // requests answered from memory or not (Stats)
 
 	switchMu sync.Mutex // guards the fields below and serialises switches
 	retired  []retiring // releases switched away from, not yet closed
