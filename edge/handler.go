@@ -83,9 +83,15 @@ func writeCORS(h *fasthttp.ResponseHeader, d rules.Decision, origin []byte) {
 // monotime reading when the handler began. It counts the request and logs
 // and counts what kept an asset from being served.
 func (s *Server) finish(ctx *fasthttp.RequestCtx, k requestKind, d decisionLabel, start time.Duration, err error) {
+	if s.draining.Load() {
+		// The load balancer is taking this server out: a client that kept
+		// its connection comes back on a new one, to another server.
+		ctx.SetConnectionClose()
+	}
 	s.metrics.countRequest(k, d)
+	s.metrics.countResponse(k, ctx.Response.StatusCode(), bodyBytes(ctx), start)
 	if err != nil && k != kindBadRequest { // fasthttp logs its own read errors
-		s.metrics.assetErrors.Add(1)
+		s.metrics.assetErrors.Inc()
 		s.assetLog.Warn("asset not served", "path", string(ctx.Path()),
 			"status", ctx.Response.StatusCode(), "error", err)
 	}
@@ -116,4 +122,17 @@ func decisionOf(d rules.Decision, origin []byte) decisionLabel {
 		return decisionAllowed
 	}
 	return decisionRefused
+}
+
+// bodyBytes is the size of the body the response will send: none for HEAD
+// (RFC 9110 §9.3.2) and 304, a streamed file's Content-Length, else the
+// body held. It never reads a body stream.
+func bodyBytes(ctx *fasthttp.RequestCtx) int {
+	switch {
+	case ctx.IsHead(), ctx.Response.StatusCode() == fasthttp.StatusNotModified:
+		return 0
+	case ctx.Response.IsBodyStream():
+		return max(ctx.Response.Header.ContentLength(), 0)
+	}
+	return len(ctx.Response.Body())
 }
