@@ -15,12 +15,11 @@ import (
 // that path and Origin, so that a browser can show the status instead of
 // an opaque CORS failure (Fetch standard §4.9, "CORS check").
 func (s *Server) handleError(ctx *fasthttp.RequestCtx, err error) {
-	start := monotime()
 	status := errorStatus(err)
 	ctx.Error(fasthttp.StatusMessage(status), status)
 	d, origin := s.errorDecision(ctx)
 	writeCORS(&ctx.Response.Header, d, origin)
-	s.finish(ctx, kindBadRequest, decisionOf(d, origin), start, err)
+	s.finish(ctx, kindBadRequest, decisionOf(d, origin), 0, err)
 }
 
 // errorStatus maps fasthttp's read errors to their RFC 9110 status.

@@ -81,9 +81,9 @@ const (
 
 var resultNames = [numResults]string{"success", "failure", "unchanged"}
 
-// Histogram bounds, in seconds. A cached preflight takes about a
-// microsecond in the handler, a file read in from disk up to milliseconds:
-// the request buckets start at 10 µs. A reload reads, parses and compiles
+// Histogram bounds, in seconds. An asset served from memory takes a few
+// microseconds in the handler, a file read in and compressed up to
+// a tenth of a second: the request buckets start at 10 µs. A reload reads, parses and compiles
 // a file of up to 64 MiB.
 var (
 	requestBuckets = []float64{1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1, 5, 10}
@@ -99,7 +99,7 @@ type metrics struct {
 	requests  [numKinds][numDecisions]*vm.Counter
 	responses [numKinds]codeCounters
 	bytes     *vm.Counter
-	duration  [numKinds]*vm.PrometheusHistogram
+	duration  *vm.PrometheusHistogram // of asset requests (see startClock)
 
 	reloads        [numTriggers][numResults]*vm.Counter
 	reloadDuration *vm.PrometheusHistogram
@@ -142,9 +142,9 @@ func (m *metrics) init(s *Server) {
 			rc.index[code] = uint8(len(rc.byCode))
 			rc.byCode = append(rc.byCode, set.NewCounter(fmt.Sprintf(`corsedge_responses_total{kind=%q,code="%d"}`, kindNames[k], code)))
 		}
-		m.duration[k] = set.NewPrometheusHistogramExt(fmt.Sprintf(`corsedge_request_duration_seconds{kind=%q}`, kindNames[k]), requestBuckets)
 	}
 	m.bytes = set.NewCounter("corsedge_response_bytes_total")
+	m.duration = set.NewPrometheusHistogramExt("corsedge_request_duration_seconds", requestBuckets)
 	for t := range numTriggers {
 		for r := range numResults {
 			m.reloads[t][r] = set.NewCounter(fmt.Sprintf(`corsedge_rules_reloads_total{trigger=%q,result=%q}`, t, resultNames[r]))
@@ -179,12 +179,17 @@ func (m *metrics) countTLSReload(t Trigger, r reloadResult) {
 	}
 }
 
-// countResponse counts a finished response by status, its body bytes and
-// the handler's time: start is the monotime reading when it began.
+// countResponse counts a finished response by status, its body bytes and,
+// when start (the monotime reading when the handler began) is not 0, the
+// handler's time.
 func (m *metrics) countResponse(k requestKind, status int, bodyBytes int, start time.Duration) {
 	m.responses[k].count(status)
-	m.bytes.Add(bodyBytes)
-	m.duration[k].Update(float64(monotime()-start) / float64(time.Second))
+	if bodyBytes > 0 {
+		m.bytes.Add(bodyBytes)
+	}
+	if start != 0 {
+		m.duration.Update(float64(monotime()-start) / float64(time.Second))
+	}
 }
 
 // writeMetrics writes every metric in the Prometheus text format, the
