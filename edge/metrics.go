@@ -218,7 +218,7 @@ func (s *Server) writeCountedElsewhere(w io.Writer) {
 }
 
 // writeFamily writes the metadata of a labelled family once, then each
-// series line by line("name{labels} value").
+// series, one "name{labels} value" line each.
 func writeFamily(w io.Writer, name, typ string, lines func(w io.Writer)) {
 	vm.WriteMetadataIfNeeded(w, name, typ)
 	lines(w)
