@@ -31,6 +31,7 @@ const usage = `usage:
   corsedge check [-max-rules-size N] FILE
                                   validate a rules file; exit 1 on errors
   corsedge explain [-rules F] [-method M] [-headers h1,h2] [-credentials] ORIGIN PATH
+  corsedge version                print the version, VCS revision and Go version
 `
 
 func main() {
@@ -50,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return explain(args, stdout, stderr)
 	case "serve":
 		return serve(args, stdout, stderr)
+	case "version":
+		printVersion(stdout)
+		return 0
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -191,8 +195,31 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
+	shutdownDelay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long after /readyz turns 503, so load balancers stop sending (5s behind a Kubernetes Service)")
+	readTimeout := fs.Duration("read-timeout", edge.DefaultReadTimeout, "longest time to read a request")
+	writeTimeout := fs.Duration("write-timeout", edge.DefaultWriteTimeout, "longest time to write a response")
+	idleTimeout := fs.Duration("idle-timeout", edge.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request")
+	hotSetSize := fs.Int64("hot-set-size", assets.DefaultMaxMemory, "bytes of files held in memory, sidecars and generated br/gzip included")
+	hotFileMax := fs.Int64("hot-file-max", assets.DefaultMaxFileInMemory, "largest file held in memory, in bytes; bigger ones are streamed from disk")
+	durationHistogram := fs.Bool("duration-histogram", true, "keep corsedge_request_duration_seconds (two clock reads a request)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "least severe log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
+		return 2
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"shutdown-delay", *shutdownDelay}, {"read-timeout", *readTimeout}, {"write-timeout", *writeTimeout}, {"idle-timeout", *idleTimeout}} {
+		if d.v < 0 || (d.v == 0 && d.name != "shutdown-delay") {
+			fmt.Fprintf(stderr, "corsedge serve: -%s %v: want a positive duration\n", d.name, d.v)
+			return 2
+		}
 	}
 	pairs, err := tlsPairs(*addr, *tlsAddr, certFiles, keyFiles)
 	if err != nil {
@@ -201,7 +228,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
-	log := slog.New(slog.NewTextHandler(stderr, nil))
 	accessLog.Logger = log
 	access, err := openAccessLog(*accessLogFile, accessLog, stdout)
 	if err != nil {
@@ -211,7 +237,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if access != nil {
 		defer access.Close() // after Run: every request's line is queued by then
 	}
-	files, err := assets.New(assets.Options{Root: *root, Logger: log})
+	files, err := assets.New(assets.Options{Root: *root, Logger: log, MaxMemory: *hotSetSize, MaxFileInMemory: *hotFileMax})
 	if err != nil {
 		log.Error("cannot serve assets", "root", *root, "error", err)
 		return 1
@@ -236,6 +262,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		MaxConnsPerIP: *maxConnsPerIP,
 		Certificates:  store,
 		AccessLog:     access,
+		ShutdownDelay: *shutdownDelay,
+		ReadTimeout:   *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
+		NoDurationHistogram: !*durationHistogram,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -298,11 +327,12 @@ func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string) ([]certs.Pair,
 }
 
 // catchSignals is the one place that handles signals, following nginx:
-// INT and TERM end ctx (drain and exit), HUP reloads the rules and the
-// certificates, USR1 reopens the access log. serve calls it before anything
-// is read or served, so a SIGHUP or SIGUSR1 (logrotate's, even with no
-// access log) never finds the process without a handler (their default
-// action would end it).
+// INT and TERM end ctx (drain: /readyz 503, -shutdown-delay of serving,
+// then stop accepting and finish what is in flight; see edge.Server.Serve),
+// HUP reloads the rules and the certificates, USR1 reopens the access log.
+// serve calls it before anything is read or served, so a SIGHUP or SIGUSR1
+// (logrotate's, even with no access log) never finds the process without a
+// handler (their default action would end it).
 func catchSignals() (ctx context.Context, sig <-chan os.Signal, stop func()) {
 	h := make(chan os.Signal, 2) // a storm of HUPs is one reload more, not a queue
 	signal.Notify(h, syscall.SIGHUP, syscall.SIGUSR1)

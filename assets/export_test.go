@@ -75,7 +75,7 @@ const MaxPathLen = maxPathLen
 // file with no sidecar: the br and gzip codings kept, nil for one that does
 // not pay.
 func GenerateCodings(body []byte) (br, gz []byte) {
-	s := &Server{maxMemory: defaultMaxMemory}
+	s := &Server{maxMemory: DefaultMaxMemory}
 	e := &entry{cost: entryOverhead + int64(len(body))}
 	s.generate(e, version{size: int64(len(body))}, body)
 	if v := e.variants[encBrotli]; v != nil {

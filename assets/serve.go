@@ -76,9 +76,11 @@ func (s *Server) Serve(ctx *fasthttp.RequestCtx, path []byte, h Hints) error {
 	}
 	r := s.cur.Load() // one release for the whole request: its tree and its entries
 	if e := s.cached(r, name); e != nil {
+		s.hits.Add(1)
 		s.respond(ctx, e.media, e.choose(&req.accept), nil, &req, h)
 		return nil
 	}
+	s.misses.Add(1)
 	return s.serveMiss(ctx, r, string(name), &req, h)
 }
 

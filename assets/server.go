@@ -23,11 +23,15 @@ type Options struct {
 	Logger          *slog.Logger  // where asset problems are logged; slog.Default() when nil
 }
 
+// The defaults of Options.MaxFileInMemory and Options.MaxMemory.
 const (
-	defaultMaxFileInMemory = 256 << 10
-	defaultMaxMemory       = 64 << 20
-	defaultRevalidate      = 500 * time.Millisecond
-	defaultRootCheck       = time.Second
+	DefaultMaxFileInMemory = 256 << 10
+	DefaultMaxMemory       = 64 << 20
+)
+
+const (
+	defaultRevalidate = 500 * time.Millisecond
+	defaultRootCheck  = time.Second
 	// maxTick bounds the coarse clock's step, which adds to Revalidate in how
 	// late a change on disk can be seen: 500ms + 100ms keeps it under 1 s.
 	maxTick = 100 * time.Millisecond
@@ -47,6 +51,7 @@ type Server struct {
 	revalidate      int64                          // nanoseconds
 	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 	loaded          atomic.Uint64                  // files read into memory since start
+	hits, misses    atomic.Uint64                  // requests answered from memory or not (Stats)
 
 	switchMu sync.Mutex // guards the fields below and serialises switches
 	retired  []retiring // releases switched away from, not yet closed
@@ -114,10 +119,10 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	}
 	if o.MaxFileInMemory == 0 {
-		o.MaxFileInMemory = defaultMaxFileInMemory
+		o.MaxFileInMemory = DefaultMaxFileInMemory
 	}
 	if o.MaxMemory == 0 {
-		o.MaxMemory = defaultMaxMemory
+		o.MaxMemory = DefaultMaxMemory
 	}
 	if o.Revalidate == 0 {
 		o.Revalidate = defaultRevalidate

@@ -19,15 +19,14 @@ func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit) {
 	if e.decision != decisionRefused && status < 500 && !al.Sampled() {
 		return
 	}
-	now := time.Now()
-	start := e.start
-	if start.IsZero() { // handleError: fasthttp read the request before any handler ran
-		start = now
+	var took time.Duration
+	if e.start != 0 { // 0 from handleError: fasthttp read the request before any handler ran
+		took = monotime() - e.start
 	}
 	h := &ctx.Request.Header
 	entry := accesslog.Entry{
-		Time:      start,
-		Duration:  now.Sub(start),
+		Time:      time.Now().Add(-took),
+		Duration:  took,
 		Client:    clientAddr(ctx),
 		Method:    h.Method(),
 		Path:      ctx.Path(),
@@ -53,14 +52,15 @@ func clientAddr(ctx *fasthttp.RequestCtx) netip.Addr {
 	return netip.Addr{}
 }
 
-// bodyBytes is how many body bytes the response sends: none for HEAD, the
-// Content-Length of a streamed file (reading Body would drain the stream).
+// bodyBytes is how many body bytes the response sends: none for HEAD
+// (RFC 9110 §9.3.2) and 304, the Content-Length of a streamed file (reading
+// Body would drain the stream), else the body held.
 func bodyBytes(ctx *fasthttp.RequestCtx) int64 {
-	if ctx.Request.Header.IsHead() {
-		return 0
-	}
 	r := &ctx.Response
-	if r.IsBodyStream() {
+	switch {
+	case ctx.Request.Header.IsHead(), r.StatusCode() == fasthttp.StatusNotModified:
+		return 0
+	case r.IsBodyStream():
 		return int64(max(r.Header.ContentLength(), 0))
 	}
 	return int64(len(r.Body()))

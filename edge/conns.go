@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 
+	vm "github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
 	"corsedge/internal/connlimit"
@@ -79,16 +80,16 @@ func (s *Server) connState(c net.Conn, state fasthttp.ConnState) {
 	}
 }
 
-// writeConnMetrics writes the connection gauges and counters.
+// writeConnMetrics writes the connection counters (corsedge_connections_open
+// is a gauge of the set).
 func (s *Server) writeConnMetrics(w io.Writer) {
 	var perIP, retried uint64
 	if l := s.conns.Load(); l != nil {
 		perIP, retried = l.RefusedPerIP(), l.Retried()
 	}
-	gauge(w, "corsedge_connections_open", "Public connections open now.", float64(max(s.http.GetOpenConnectionsCount(), 0)))
-	fmt.Fprintln(w, "# HELP corsedge_connections_refused_total Public connections refused: over the concurrency bound (503) or the per-address limit (429).")
-	fmt.Fprintln(w, "# TYPE corsedge_connections_refused_total counter")
-	fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "concurrency", s.http.GetRejectedConnectionsCount())
-	fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "per_ip", perIP)
-	counter(w, "corsedge_accept_errors_total", "Accept errors (EMFILE, ENFILE, ...) retried after a backoff.", retried)
+	writeFamily(w, "corsedge_connections_refused_total", "counter", func(w io.Writer) {
+		fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "concurrency", s.http.GetRejectedConnectionsCount())
+		fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "per_ip", perIP)
+	})
+	vm.WriteCounterUint64(w, "corsedge_accept_errors_total", retried)
 }

@@ -18,10 +18,10 @@ func TestFinishCountsAndRateLimitsAssetErrors(t *testing.T) {
 		s.finish(ctx, &exit{kind: kindActual, decision: decisionAllowed, err: errors.New("read /srv/js/app.js: input/output error")})
 	}
 	s.finish(ctx, &exit{kind: kindBadRequest, decision: decisionNone, err: errors.New("fasthttp logs this one itself")})
-	if got := s.metrics.assetErrors.Load(); got != 1000 {
+	if got := s.metrics.assetErrors.Get(); got != 1000 {
 		t.Errorf("corsedge_asset_errors_total = %d, want 1000", got)
 	}
-	if got := s.metrics.requests[kindActual][decisionAllowed].Load(); got != 1000 {
+	if got := s.metrics.requests[kindActual][decisionAllowed].Get(); got != 1000 {
 		t.Errorf("actual/allowed requests = %d, want 1000", got)
 	}
 	lines := strings.Count(logs.String(), "\n")

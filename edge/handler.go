@@ -32,8 +32,8 @@ var invalidOrigin = []byte("\x00several origins")
 // their origin. It allocates nothing when the decision is cached.
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	var e exit
-	if s.cfg.AccessLog != nil {
-		e.start = time.Now() // ctx.Time() is not kept: the server sets LazyRequestTime
+	if s.timed {
+		e.start = monotime()
 	}
 	s.respond(ctx, &e)
 	s.finish(ctx, &e)
@@ -43,10 +43,10 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 type exit struct {
 	kind     requestKind
 	decision decisionLabel
-	rule     *rules.Rule // the deciding rule; nil when none
-	origin   []byte      // the request's Origin, as the decision read it
-	start    time.Time   // when handle began; read only for the access log
-	err      error       // what kept an asset from being served, if anything
+	rule     *rules.Rule   // the deciding rule; nil when none
+	origin   []byte        // the request's Origin, as the decision read it
+	start    time.Duration // monotime when handle began; 0 when not read (see Server.timed)
+	err      error         // what kept an asset from being served, if anything
 }
 
 // respond writes the response to one request and records in e what it was.
@@ -95,12 +95,22 @@ func writeCORS(h *fasthttp.ResponseHeader, d rules.Decision, origin []byte) {
 
 // finish is where every request ends, whether handle or handleError
 // answered it: the response's status and body are final. It counts the
-// request, logs and counts what kept an asset from being served, and
-// writes the access log line.
+// request, its status, bytes and time, logs and counts what kept an asset
+// from being served, and writes the access log line.
 func (s *Server) finish(ctx *fasthttp.RequestCtx, e *exit) {
+	if s.draining.Load() {
+		// The load balancer is taking this server out: a client that kept
+		// its connection comes back on a new one, to another server.
+		ctx.SetConnectionClose()
+	}
 	s.metrics.countRequest(e.kind, e.decision)
+	n := int64(0)
+	if e.kind == kindActual || e.kind == kindBadRequest { // the others never carry a body
+		n = bodyBytes(ctx)
+	}
+	s.metrics.countResponse(e.kind, ctx.Response.StatusCode(), n, e.start)
 	if e.err != nil && e.kind != kindBadRequest { // fasthttp logs its own read errors
-		s.metrics.assetErrors.Add(1)
+		s.metrics.assetErrors.Inc()
 		s.assetLog.Warn("asset not served", "path", string(ctx.Path()),
 			"status", ctx.Response.StatusCode(), "error", e.err)
 	}

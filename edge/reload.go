@@ -37,7 +37,13 @@ func (s *Server) Reload(trigger Trigger) error {
 
 // load is the one path from the rules file to the table in service, for
 // New (TriggerStart) and every reload alike: read, parse, install.
-func (s *Server) load(trigger Trigger) error {
+func (s *Server) load(trigger Trigger) (err error) {
+	began := monotime()
+	defer func() {
+		if !errors.Is(err, ErrUnchanged) {
+			s.metrics.reloadDuration.Update(float64(monotime()-began) / float64(time.Second))
+		}
+	}()
 	// The read waits at most the reader's timeout, with no lock held: a
 	// FIFO, a stalled NFS server or a writer that holds the file open can
 	// delay this reload, never the next one, /status or shutdown.

@@ -43,7 +43,29 @@ type Config struct {
 	// AccessLog receives a line per request; nil logs none. The caller
 	// opens it, reopens it on SIGUSR1 and closes it after Run.
 	AccessLog *accesslog.Log
+
+	// ShutdownDelay is how long a shutdown keeps serving after /readyz
+	// turns 503, before it stops accepting: the time load balancers take
+	// to stop sending (about 5 s behind a Kubernetes Service). 0: none.
+	ShutdownDelay time.Duration
+	// ReadTimeout bounds reading a request, IdleTimeout the wait for the
+	// next one on a keep-alive connection, WriteTimeout writing a
+	// response; DefaultReadTimeout, DefaultIdleTimeout and
+	// DefaultWriteTimeout when 0.
+	ReadTimeout, IdleTimeout, WriteTimeout time.Duration
+	// NoDurationHistogram leaves out corsedge_request_duration_seconds and
+	// its two clock reads a request (about 1% of a cached preflight's CPU
+	// end to end; see bench/, suite ops).
+	NoDurationHistogram bool
 }
+
+// Timeout defaults. The idle timeout is also what lets a shutdown close
+// idle keep-alive connections (fasthttp's Shutdown does not by itself).
+const (
+	DefaultReadTimeout  = 10 * time.Second
+	DefaultWriteTimeout = 60 * time.Second // large files over slow links
+	DefaultIdleTimeout  = 60 * time.Second
+)
 
 // Listeners are the sockets a Server serves; HTTP or HTTPS must be set.
 type Listeners struct {
@@ -66,9 +88,11 @@ type Server struct {
 	tls      *tls.Config                        // of every HTTPS connection; nil without Config.Certificates
 	assetLog *rateLog                           // asset I/O errors, a few lines a second
 	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
+	timed    bool                               // handle reads the clock: the histogram or the access log is on
 
 	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
 	unguarded   atomic.Bool      // "read without a lease" was logged
+	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
 
 	reloadMu sync.Mutex // one reload decides at a time; never held while the file is read
 	decided  uint64     // Seq of the last read decided; guarded by reloadMu
@@ -89,8 +113,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"}}
+	for _, t := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&cfg.ReadTimeout, DefaultReadTimeout}, {&cfg.WriteTimeout, DefaultWriteTimeout}, {&cfg.IdleTimeout, DefaultIdleTimeout}} {
+		if *t.v == 0 {
+			*t.v = t.def
+		}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"},
+		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
+	s.metrics.init(s)
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err
 	}
@@ -105,10 +139,11 @@ func New(cfg Config) (*Server, error) {
 		Concurrency:           connConcurrency(descriptorLimit()), // below RLIMIT_NOFILE: see connConcurrency
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		ReadTimeout:           10 * time.Second,
-		WriteTimeout:          60 * time.Second, // large files over slow links
-		IdleTimeout:           60 * time.Second, // also what lets Shutdown close idle keep-alives
-		ReadBufferSize:        8 << 10,          // bounds the request head
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		CloseOnShutdown:       true,    // responses in flight at shutdown say Connection: close
+		ReadBufferSize:        8 << 10, // bounds the request head
 		// A TLS connection gets no writev: with fasthttp's 4 KiB default, a
 		// 20 KiB font went out as three writes and TLS records (4 KiB, 16 KiB,
 		// the rest); 24 KiB holds the head and such a body, two writes as
@@ -130,8 +165,8 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 }
 
 // Serve serves the listeners and watches the rules and certificate files,
-// until ctx is done; then it stops accepting, lets in-flight requests finish
-// (at most ShutdownTimeout) and returns. One fasthttp server and handler
+// until ctx is done; then it drains (see drain), stops accepting, lets
+// in-flight requests finish (at most ShutdownTimeout) and returns. One fasthttp server and handler
 // answer HTTP and HTTPS alike.
 func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	public, err := s.publicListeners(l)
@@ -164,6 +199,7 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 			<-served
 		}
 	case <-ctx.Done():
+		s.drain()
 		s.log.Info("shutting down", "timeout", ShutdownTimeout)
 		sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer scancel()
@@ -203,4 +239,18 @@ func (s *Server) publicListeners(l Listeners) ([]net.Listener, error) {
 		guarded[last] = &tlsListener{Listener: guarded[last], config: s.tls, counts: &s.metrics.handshakes}
 	}
 	return guarded, nil
+}
+
+// drain takes the server out of rotation before it stops: /readyz answers
+// 503 and every response closes its connection at once, and for
+// ShutdownDelay the server keeps accepting and serving while load
+// balancers notice. Clients that kept a connection then come back on a new
+// one, which the balancer sends elsewhere.
+func (s *Server) drain() {
+	s.draining.Store(true)
+	if s.cfg.ShutdownDelay <= 0 {
+		return
+	}
+	s.log.Info("draining: /readyz answers 503, still serving", "shutdown_delay", s.cfg.ShutdownDelay)
+	time.Sleep(s.cfg.ShutdownDelay)
 }
