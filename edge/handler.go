@@ -36,6 +36,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 // respond writes the response to one request and says what it was, for
 // finish; err is what kept an asset from being served, if anything.
 func (s *Server) respond(ctx *fasthttp.RequestCtx) (requestKind, decisionLabel, error) {
+	if s.acmeChallenge(ctx) {
+		return kindActual, decisionNone, nil
+	}
 	st := s.state.Load()
 	var req corsRequest
 	readCORSRequest(&ctx.Request.Header, &req)

@@ -112,6 +112,7 @@ func (s *Server) writeMetrics(w io.Writer) {
 	gauge(w, "corsedge_decision_cache_entries", "Decisions cached for the current table.", float64(st.cache.len()))
 	s.writeConnMetrics(w)
 	s.writeTLSMetrics(w)
+	s.writeACMEMetrics(w)
 	counter(w, "corsedge_asset_errors_total", "Assets not served because of an I/O error (answered 503).", m.assetErrors.Load())
 }
 

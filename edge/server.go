@@ -14,6 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"corsedge/acme"
 	"corsedge/assets"
 	"corsedge/certs"
 	"corsedge/internal/connlimit"
@@ -39,6 +40,10 @@ type Config struct {
 	// Certificates answer HTTPS handshakes; required to serve
 	// Listeners.HTTPS. Their files are watched and reloaded with the rules.
 	Certificates *certs.Store
+	// ACME, when not nil, answers HTTP-01 on the plain listener and
+	// TLS-ALPN-01 on HTTPS (as Certificates' Fallback), and shows in
+	// /status and the metrics.
+	ACME *acme.Manager
 }
 
 // Listeners are the sockets a Server serves; HTTP or HTTPS must be set.
@@ -75,6 +80,9 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Assets == nil {
 		return nil, errors.New("edge: Config.Assets is required")
+	}
+	if cfg.ACME != nil && cfg.Certificates == nil {
+		return nil, errors.New("edge: Config.ACME needs Config.Certificates (with the ACME manager as its Fallback)")
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 30 * time.Second
