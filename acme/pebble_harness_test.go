@@ -191,13 +191,14 @@ func eventually(d time.Duration, f func() bool) bool {
 type corsedge struct {
 	manager *acme.Manager
 	https   string // listen address
+	plain   string // base URL; "" without a plain listener
 	admin   string // base URL
 	log     *testlog.Buffer
 }
 
 const rulesSrc = `version = 1
 [[rule]]
-paths   = ["/fonts/"]
+paths   = ["/"]
 origins = ["*"]
 `
 
@@ -243,8 +244,10 @@ func startCorsedge(t *testing.T, p *pebble, domain string, httpLn, tlsLn net.Lis
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, edge.Listeners{HTTP: httpLn, HTTPS: tlsLn, Admin: admin}) }()
-	if err := m.Start(ctx); err != nil {
-		t.Fatal(err)
+	if p.issuing != nil { // a CA that runs: start ordering
+		if err := m.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		m.Stop()
@@ -253,7 +256,11 @@ func startCorsedge(t *testing.T, p *pebble, domain string, httpLn, tlsLn net.Lis
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &corsedge{manager: m, https: tlsLn.Addr().String(), admin: "http://" + admin.Addr().String(), log: buf}
+	c := &corsedge{manager: m, https: tlsLn.Addr().String(), admin: "http://" + admin.Addr().String(), log: buf}
+	if httpLn != nil {
+		c.plain = "http://" + httpLn.Addr().String()
+	}
+	return c
 }
 
 // client makes a fresh connection (and a full handshake) per request to
