@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -34,12 +33,9 @@ const pebbleVersion = "v2.10.3"
 // build cache makes every run after the first a link.
 func buildPebble(t *testing.T) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
 	bin := t.TempDir()
-	cmd := exec.Command(goBin, "install", "github.com/letsencrypt/pebble/v2/cmd/pebble@"+pebbleVersion)
+	// go test puts the go command that runs it first on PATH.
+	cmd := exec.Command("go", "install", "github.com/letsencrypt/pebble/v2/cmd/pebble@"+pebbleVersion)
 	cmd.Dir = bin
 	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOWORK=off", "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
