@@ -194,6 +194,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		accessLog.Sample = f
 		return nil
 	})
+	acmeOpts := defineACMEFlags(fs)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	shutdownDelay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long after /readyz turns 503, so load balancers stop sending (5s behind a Kubernetes Service)")
 	readTimeout := fs.Duration("read-timeout", edge.DefaultReadTimeout, "longest time to read a request")
@@ -221,7 +222,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	pairs, err := tlsPairs(*addr, *tlsAddr, certFiles, keyFiles)
+	pairs, err := tlsPairs(*addr, *tlsAddr, certFiles, keyFiles, acmeOpts.on())
 	if err != nil {
 		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
 		return 2
@@ -249,9 +250,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *maxConnsPerIP == 0 {
 		*maxConnsPerIP = -1 // edge.Config: negative turns the limit off
 	}
+	manager, err := acmeOpts.manager(*addr, *tlsAddr, *root, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
+		return 2
+	}
 	var store *certs.Store
-	if len(pairs) > 0 {
-		if store, err = certs.Load(certs.Options{Pairs: pairs}); err != nil {
+	if len(pairs) > 0 || manager != nil {
+		opt := certs.Options{Pairs: pairs}
+		if manager != nil {
+			opt.Fallback = manager
+		}
+		if store, err = certs.Load(opt); err != nil {
 			fmt.Fprintf(stderr, "corsedge: cannot load the TLS certificates:\n%v\n", err)
 			return 1
 		}
@@ -265,6 +275,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		ShutdownDelay: *shutdownDelay,
 		ReadTimeout:   *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		NoDurationHistogram: !*durationHistogram,
+		ACME:                manager,
 	})
 	if err != nil {
 		printLoadError(stderr, *rulesFile, err)
@@ -297,6 +308,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stopProfile()
 	}
+	stopACME, err := startACME(ctx, manager, log)
+	if err != nil {
+		log.Error("cannot start ACME", "error", err)
+		return 1
+	}
+	defer stopACME()
 	logStart(log, lns, *rulesFile, *root, files)
 	go handleSignals(ctx, srv, access, log, sig)
 	if err := srv.Serve(ctx, lns); err != nil {
@@ -308,14 +325,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 // tlsPairs pairs the -tls-cert and -tls-key flags in order, and checks
 // that at least one public listener is on and HTTPS has certificates.
-func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string) ([]certs.Pair, error) {
+func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string, acme bool) ([]certs.Pair, error) {
 	switch {
 	case addr == "" && tlsAddr == "":
 		return nil, errors.New(`-addr "" turns plain HTTP off: give -tls-addr, or an -addr`)
 	case len(certFiles) != len(keyFiles):
 		return nil, fmt.Errorf("%d -tls-cert but %d -tls-key: give them in pairs, each -tls-key after its -tls-cert", len(certFiles), len(keyFiles))
-	case tlsAddr != "" && len(certFiles) == 0:
-		return nil, errors.New("-tls-addr needs at least one -tls-cert and -tls-key pair")
+	case tlsAddr != "" && len(certFiles) == 0 && !acme:
+		return nil, errors.New("-tls-addr needs -acme-domains, or at least one -tls-cert and -tls-key pair")
+	case tlsAddr == "" && acme:
+		return nil, errors.New("-acme-domains needs -tls-addr: the certificates are for HTTPS, and TLS-ALPN-01 is answered there")
 	case tlsAddr == "" && len(certFiles) > 0:
 		return nil, errors.New("-tls-cert and -tls-key need -tls-addr")
 	}

@@ -57,12 +57,22 @@ func (s *Store) Info() []Info {
 }
 
 // Expiry yields each certificate name, sorted, with the earliest NotAfter
-// among the pairs that carry it: what an alert on renewal must watch.
+// among the pairs that carry it: what an alert on renewal must watch. An
+// ExpiringSource Fallback adds the names the pairs do not cover exactly.
 func (s *Store) Expiry() iter.Seq2[string, time.Time] {
 	v := s.view.Load()
+	expiry := v.expiry
+	if fb, ok := s.opt.Fallback.(ExpiringSource); ok {
+		expiry = maps.Clone(v.expiry)
+		for n, at := range fb.Expiry() {
+			if _, files := v.expiry[n]; !files {
+				expiry[n] = at
+			}
+		}
+	}
 	return func(yield func(string, time.Time) bool) {
-		for _, n := range slices.Sorted(maps.Keys(v.expiry)) {
-			if !yield(n, v.expiry[n]) {
+		for _, n := range slices.Sorted(maps.Keys(expiry)) {
+			if !yield(n, expiry[n]) {
 				return
 			}
 		}

@@ -226,12 +226,16 @@ func appendNew(list []*tls.Certificate, c *tls.Certificate) []*tls.Certificate {
 // GetCertificate chooses the certificate for a handshake (tls.Config's
 // GetCertificate): the pairs naming the SNI exactly, else those whose
 // wildcard covers its first label (RFC 6125 §6.4.3), else the Fallback, else
-// the first pair. Among several it takes the first the client supports,
+// the first pair. A TLS-ALPN-01 validation goes to the Fallback alone.
+// Among several it takes the first the client supports,
 // ECDSA before RSA.
 func (s *Store) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	v := s.view.Load()
 	// Go's server refuses an SNI with a trailing dot; case is the client's.
 	name := strings.ToLower(hello.ServerName)
+	if s.opt.Fallback != nil && isChallenge(hello) {
+		return s.opt.Fallback.Certificate(hello)
+	}
 	if name != "" {
 		if list := v.exact[name]; list != nil {
 			return supported(hello, list), nil

@@ -3,8 +3,11 @@ package certs_test
 import (
 	"bytes"
 	"crypto/tls"
+	"iter"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,17 +247,22 @@ func TestExpiredCertificatesLoadWithAWarning(t *testing.T) {
 	}
 }
 
-// fallback answers for one name, as an ACME source would.
+// fallback answers for one name, and every TLS-ALPN-01 validation, as an
+// ACME source would.
 type fallback struct {
 	name string
 	cert *tls.Certificate
 }
 
 func (f fallback) Certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	if hello.ServerName == f.name {
+	if hello.ServerName == f.name || slices.Equal(hello.SupportedProtos, []string{"acme-tls/1"}) {
 		return f.cert, nil
 	}
 	return nil, nil
+}
+
+func (f fallback) Expiry() iter.Seq2[string, time.Time] {
+	return func(yield func(string, time.Time) bool) { yield(f.name, f.cert.Leaf.NotAfter) }
 }
 
 func TestFilesWinOverTheFallback(t *testing.T) {
@@ -273,16 +281,25 @@ func TestFilesWinOverTheFallback(t *testing.T) {
 	for _, tc := range []struct {
 		desc, sni string
 		want      testpki.Leaf
+		alpn      []string
 	}{
-		{"a name the files cover", "files.test", file},
-		{"a name their wildcard covers", "x.files.test", file},
-		{"a name only the fallback has", "acme.test", acme},
-		{"a name nobody has: the first pair", "nobody.test", file},
+		{"a name the files cover", "files.test", file, nil},
+		{"a name their wildcard covers", "x.files.test", file, nil},
+		{"a name only the fallback has", "acme.test", acme, nil},
+		{"a name nobody has: the first pair", "nobody.test", file, nil},
+		{"a TLS-ALPN-01 validation of a name the files cover: the fallback", "files.test", acme, []string{"acme-tls/1"}},
+		{"acme-tls/1 beside http/1.1 is no validation", "files.test", file, []string{"acme-tls/1", "http/1.1"}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			if got := served(t, addr, tc.sni, nil); !bytes.Equal(got, tc.want.Cert.Raw) {
+			if got := served(t, addr, tc.sni, &tls.Config{NextProtos: tc.alpn}); !bytes.Equal(got, tc.want.Cert.Raw) {
 				t.Errorf("served %s", subject(t, got))
 			}
 		})
+	}
+	expiry := maps.Collect(store.Expiry())
+	for name, want := range map[string]time.Time{"files.test": file.Cert.NotAfter, "acme.test": acme.Cert.NotAfter} {
+		if !expiry[name].Equal(want) {
+			t.Errorf("expiry of %s: %v, want %v", name, expiry[name], want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"corsedge/acme"
 	"corsedge/certs"
 	"corsedge/rules"
 )
@@ -55,6 +56,8 @@ type Status struct {
 	LastError    *StatusError `json:"last_error"`
 	// Certificates are the HTTPS pairs, in flag order; absent without HTTPS.
 	Certificates []certs.Info `json:"certificates,omitempty"`
+	// ACME is the managed domains' certificates and orders; absent without ACME.
+	ACME *acme.Status `json:"acme,omitempty"`
 }
 
 // StatusError is the last failed reload; a good reload clears it.
@@ -78,6 +81,10 @@ func (s *Server) Status() Status {
 	}
 	if s.cfg.Certificates != nil {
 		out.Certificates = s.cfg.Certificates.Info()
+	}
+	if s.cfg.ACME != nil {
+		st := s.cfg.ACME.Status()
+		out.ACME = &st
 	}
 	if last := s.lastReload(); last.err != nil {
 		out.LastError = &StatusError{Message: errorText(last.err), At: last.at}

@@ -51,6 +51,10 @@ type exit struct {
 
 // respond writes the response to one request and records in e what it was.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, e *exit) {
+	if s.acmeChallenge(ctx) {
+		e.kind, e.decision = kindActual, decisionNone
+		return
+	}
 	st := s.state.Load()
 	var req corsRequest
 	readCORSRequest(&ctx.Request.Header, &req)

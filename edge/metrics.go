@@ -218,6 +218,7 @@ func (s *Server) writeCountedElsewhere(w io.Writer) {
 	vm.WriteGaugeUint64(w, "corsedge_asset_cache_max_bytes", uint64(st.MaxMemory))
 	s.writeTLSMetrics(w)
 	vm.WriteCounterUint64(w, "corsedge_access_log_dropped_total", s.cfg.AccessLog.Dropped())
+	s.writeACMEMetrics(w)
 }
 
 // writeFamily writes the metadata of a labelled family once, then each

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"corsedge/acme"
 	"corsedge/assets"
 	"corsedge/certs"
 	"corsedge/internal/accesslog"
@@ -57,6 +58,10 @@ type Config struct {
 	// its two clock reads a request (about 1% of a cached preflight's CPU
 	// end to end; see bench/, suite ops).
 	NoDurationHistogram bool
+	// ACME, when not nil, answers HTTP-01 on the plain listener and
+	// TLS-ALPN-01 on HTTPS (as Certificates' Fallback), and shows in
+	// /status and the metrics.
+	ACME *acme.Manager
 }
 
 // Timeout defaults. The idle timeout is also what lets a shutdown close
@@ -103,6 +108,9 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Assets == nil {
 		return nil, errors.New("edge: Config.Assets is required")
+	}
+	if cfg.ACME != nil && cfg.Certificates == nil {
+		return nil, errors.New("edge: Config.ACME needs Config.Certificates (with the ACME manager as its Fallback)")
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 30 * time.Second

@@ -5,6 +5,8 @@ import (
 	"net"
 	"slices"
 	"sync/atomic"
+
+	"corsedge/acme"
 )
 
 // tlsConfig is the one configuration of every HTTPS connection. TLS 1.2 at
@@ -12,11 +14,16 @@ import (
 // cipher suites. Session tickets stay on: with no keys set, crypto/tls makes
 // its own and rotates them (a new key each day, each accepted for a week),
 // as long as this one Config serves every connection. ALPN offers only
-// http/1.1: fasthttp has no HTTP/2.
+// http/1.1: fasthttp has no HTTP/2; with ACME, acme-tls/1 too, which only
+// TLS-ALPN-01 validations offer (RFC 8737 §3).
 func (s *Server) tlsConfig() *tls.Config {
+	protos := []string{"http/1.1"}
+	if s.cfg.ACME != nil {
+		protos = append(protos, acme.ALPN)
+	}
 	return &tls.Config{
 		MinVersion:         tls.VersionTLS12,
-		NextProtos:         []string{"http/1.1"},
+		NextProtos:         protos,
 		GetCertificate:     s.cfg.Certificates.GetCertificate,
 		GetConfigForClient: noteOffered,
 	}
