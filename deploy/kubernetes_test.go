@@ -230,6 +230,10 @@ func TestKubernetes(t *testing.T) {
 	httpsPort := port(t, "-tls-addr", inv.values["tls-addr"])
 	rulesDir, rulesKey := path.Split(inv.values["rules"])
 
+	shutdownDelay, err := time.ParseDuration(inv.values["shutdown-delay"])
+	if err != nil {
+		t.Fatalf("-shutdown-delay %q: %v", inv.values["shutdown-delay"], err)
+	}
 	cases := []struct {
 		desc string
 		fail string // empty when the case holds
@@ -254,7 +258,9 @@ func TestKubernetes(t *testing.T) {
 		{"no privilege escalation", unless(c.SecurityContext.AllowPrivilegeEscalation != nil && !*c.SecurityContext.AllowPrivilegeEscalation, "allowPrivilegeEscalation is not false")},
 		{"all capabilities dropped", unless(slices.Contains(c.SecurityContext.Capabilities.Drop, "ALL") && len(c.SecurityContext.Capabilities.Add) == 0, "capabilities %+v", c.SecurityContext.Capabilities)},
 		{"resource requests and a memory limit", unless(c.Resources.Requests["cpu"] != "" && c.Resources.Requests["memory"] != "" && c.Resources.Limits["memory"] != "", "resources %+v", c.Resources)},
-		{"the grace period outlasts the drain", unless(pod.TerminationGracePeriodSeconds != nil && time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second > edge.ShutdownTimeout, "terminationGracePeriodSeconds %v, drain bound %v", pod.TerminationGracePeriodSeconds, edge.ShutdownTimeout)},
+		{"the grace period outlasts the shutdown delay and the drain", unless(pod.TerminationGracePeriodSeconds != nil && time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second > shutdownDelay+edge.ShutdownTimeout, "terminationGracePeriodSeconds %v, -shutdown-delay %v + drain bound %v", pod.TerminationGracePeriodSeconds, shutdownDelay, edge.ShutdownTimeout)},
+		{"a shutdown delay behind the Service", unless(shutdownDelay > 0, "-shutdown-delay is %v: endpoints still send to a pod that has stopped accepting", shutdownDelay)},
+		{"readiness on /readyz, which turns 503 on SIGTERM", unless(c.ReadinessProbe != nil && c.ReadinessProbe.HTTPGet != nil && c.ReadinessProbe.HTTPGet.Path == "/readyz", "readinessProbe %+v", c.ReadinessProbe)},
 		{"-rules lies in the ConfigMap's mount", rulesMounted(m, c, rulesDir, rulesKey)},
 		{"-tls-cert and -tls-key are a TLS Secret's keys in its mount", tlsMounted(m, c, inv)},
 	}
