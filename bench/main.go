@@ -24,7 +24,7 @@ func main() {
 
 func run() int {
 	var suites string
-	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls; or all")
+	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls, ops; or all")
 	flag.StringVar(&suites, "suites", "all", "the same as -suite")
 	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
 	corsPeers := flag.String("peers", "bare,rscors,nginx", "peers of the cors suite, comma-separated")

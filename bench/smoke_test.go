@@ -8,23 +8,32 @@ import (
 
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"corsedge/bench/internal/harness"
 	"corsedge/bench/internal/scenario"
 )
 
-// TestSmoke runs every scenario of every suite for about a second each,
-// with corsedge and the Go peers and the built-in load generator, so the
-// harness keeps working on a machine with only Go. Until corsedge serves
-// HTTPS, its rows of the tls suite must say so and the peers' must run.
+// TestSmoke runs every scenario of every suite for about a second each
+// (of the ops suite, whose scenarios are alike, one per request and log
+// mode), with corsedge and the Go peers and the built-in load generator,
+// so the harness keeps working on a machine with only Go. Until corsedge
+// serves HTTPS, its rows of the tls suite must say so and the peers' must run.
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs servers")
 	}
 	https := corsedgeServesHTTPS(t)
+	var names []string
+	for _, sc := range scenario.All() {
+		if sc.Suite != "ops" || slices.Contains(smokeOps, sc.Name) {
+			names = append(names, sc.Name)
+		}
+	}
 	var log strings.Builder
 	rep, err := harness.Run(context.Background(), harness.Config{
 		Suites:    scenario.Suites,
+		Scenarios: names,
 		Peers:     map[string][]string{"cors": {"bare", "rscors"}, "assets": {"bare"}, "tls": {"bare"}},
 		Pairs:     1,
 		Duration:  150 * time.Millisecond,
@@ -38,7 +47,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("harness: %v\n%s", err, log.String())
 	}
-	if got, want := len(rep.Sections), len(scenario.All()); got != want {
+	if got, want := len(rep.Sections), len(names); got != want {
 		t.Fatalf("%d scenarios ran, want %d", got, want)
 	}
 	var cpu time.Duration // a run is too short to be sure of a clock tick; all of them are not
@@ -61,6 +70,9 @@ func TestSmoke(t *testing.T) {
 			default:
 				cpu += row.Runs[0].CPUPerReq
 			}
+			if sec.Name == "preflight-log-100pct" && i == 0 && !strings.Contains(strings.Join(row.Notes, "; "), "lines ÷ requests = 1.0000") {
+				t.Errorf("%s: %s: no evidence of a line per request: %q", sec.Name, row.Label, row.Notes)
+			}
 			if sec.Name == "tls-handshake" && row.Skipped == "" && !strings.Contains(strings.Join(row.Notes, "; "), ", 0 resumed (client side)") {
 				t.Errorf("%s: %s: no evidence of full handshakes: %q", sec.Name, row.Label, row.Notes)
 			}
@@ -73,7 +85,7 @@ func TestSmoke(t *testing.T) {
 	if err := rep.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS "} {
+	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS ", "| " + scenario.LogOff + " |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}
@@ -82,6 +94,10 @@ func TestSmoke(t *testing.T) {
 		t.Log(log.String())
 	}
 }
+
+// smokeOps are the ops scenarios the smoke test runs: each request, each
+// log mode (the line count is exact at 100%, binomial at 1%).
+var smokeOps = []string{"preflight-log-100pct", "get-log-1pct"}
 
 // corsedgeServesHTTPS reports whether this corsedge has -tls-addr.
 func corsedgeServesHTTPS(t *testing.T) bool {

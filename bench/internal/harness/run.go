@@ -36,6 +36,9 @@ type contender struct {
 func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*report.Section, error) {
 	sec := &report.Section{Suite: sc.Suite, Name: sc.Name, Title: sc.Title, Request: describe(sc, h.genFor(sc).Name())}
 	fmt.Fprintf(h.cfg.Log, "\n== %s/%s: %s\n", sc.Suite, sc.Name, sc.Title)
+	if sc.Subject != nil {
+		sec.Notes = append(sec.Notes, variantNote(append([]scenario.Variant{*sc.Subject}, sc.Against...)))
+	}
 	ce, rivals, err := h.startAll(ctx, sc, sec)
 	defer func() {
 		for _, c := range append([]*contender{ce}, rivals...) {
@@ -84,6 +87,9 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 	if err := h.memory(servers, func(r *report.Row, rss int64) { r.RSSAfter = rss }); err != nil {
 		return nil, err
 	}
+	if err := checkAccessLogs(ctx, append([]*contender{ce}, rivals...)); err != nil {
+		return nil, err
+	}
 	if sc.TLS && sc.Request.Close {
 		handshakeNotes(sec, append([]*contender{ce}, rivals...))
 	}
@@ -127,7 +133,7 @@ func (h *harness) startAll(ctx context.Context, sc *scenario.Scenario, sec *repo
 		rivals = append(rivals, base)
 		sec.Rows = append(sec.Rows, base.row)
 	}
-	for _, p := range h.peers[sc.Suite] {
+	for _, p := range append(variants(sc.Against), h.peers[sc.Suite]...) {
 		c, row := h.startPeer(ctx, sc, p, ref)
 		sec.Rows = append(sec.Rows, row)
 		if c != nil {
@@ -205,14 +211,17 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // scenario churns the decision cache, so its counters can be read.
 func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
 	l := peers.Launch{CacheSize: sc.CacheSize, TLS: sc.TLS}
-	label := "corsedge"
+	p, label := peers.Corsedge, "corsedge"
+	if v := sc.Subject; v != nil {
+		p, label = variants([]scenario.Variant{*v})[0], v.Label
+	}
 	if h.cfg.Profile != "" {
 		l.CPUProfile = fmt.Sprintf("%s/corsedge-%s.prof", h.cfg.Profile, sc.Name)
-		label = "corsedge (profiling build)"
+		label += " (profiling build)"
 	}
 	churn := sc.Request.Origin != nil
 	l.Admin = churn || sc.TLS // over HTTPS: its handshake metrics, for a look after the run
-	proc, err := peers.Start(h.env, peers.Corsedge, l)
+	proc, err := peers.Start(h.env, p, l)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +229,30 @@ func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
 	c := &contender{row: &report.Row{Label: label, Generator: gen.Name()}, proc: proc, status: sc.Status,
 		cache: churn, gen: gen, tls: h.tlsFor(sc)}
 	return c, nil
+}
+
+// variants returns the peers that start corsedge with each variant's flags.
+func variants(vs []scenario.Variant) []*peers.Peer {
+	var out []*peers.Peer
+	for _, v := range vs {
+		out = append(out, peers.CorsedgeWith(v.Name, v.Label, v.Flags...))
+	}
+	return out
+}
+
+// variantNote spells out the flags each corsedge of a self-comparison was
+// started with, beyond the harness's own.
+func variantNote(vs []scenario.Variant) string {
+	var parts []string
+	for _, v := range vs {
+		flags := "none"
+		if len(v.Flags) > 0 {
+			flags = "`" + strings.Join(v.Flags, " ") + "`"
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s", v.Label, flags))
+	}
+	return "corsedge's flags beyond the harness's own (`" + peers.RunPrefix + "`: a file prefix of that start's own in the work directory) — " +
+		strings.Join(parts, "; ") + "."
 }
 
 // reference prepares corsedge's request and records its answer, which every

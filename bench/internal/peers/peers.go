@@ -5,6 +5,7 @@ package peers
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ type Peer struct {
 	Missing string // why it cannot run on this machine; "" when it can
 	Fixed   bool   // repeats corsedge's answer (Launch.Answer) instead of deciding
 	TLS     bool   // can serve HTTPS (Launch.TLS)
+	Metrics bool   // corsedge with flags: always started with its admin listener, for /metrics
 	build   string // import path `go build` builds it from
 	command func(env *Env, addr string, l Launch) ([]string, error)
 	// resumedLog, when set, names the file the server logs each request
@@ -49,25 +51,58 @@ type Env struct {
 // Corsedge is the server under test.
 var Corsedge = &Peer{
 	Name: "corsedge", Label: "corsedge", build: "corsedge", TLS: true,
-	command: func(env *Env, addr string, l Launch) ([]string, error) {
-		bin := env.Bin + "/corsedge"
-		args := []string{"serve"}
-		if l.CPUProfile != "" {
-			args = append(args, "-cpuprofile", l.CPUProfile)
-		}
-		if l.TLS {
-			// -addr "" turns plain HTTP off: the server is timed on HTTPS alone.
-			args = append(args, "-addr", "", "-tls-addr", addr, "-tls-cert", env.Files.Cert, "-tls-key", env.Files.Key)
-		} else {
-			args = append(args, "-addr", addr)
-		}
-		args = append(args, "-admin", l.adminAddr, "-root", env.Files.Root,
-			"-rules", env.Files.Rules, "-poll", "0")
-		if l.CacheSize > 0 {
-			args = append(args, "-cache-size", fmt.Sprint(l.CacheSize))
-		}
-		return append([]string{bin}, args...), nil
-	},
+	command: func(env *Env, addr string, l Launch) ([]string, error) { return corsedgeCommand(env, addr, l), nil },
+}
+
+// RunPrefix, in a flag of CorsedgeWith, stands for the path of a file
+// prefix of that start's own in the work directory (beside its output log),
+// so that two starts never append to the same file.
+const RunPrefix = "{run}"
+
+// CorsedgeWith is the peer kind "corsedge with flags": corsedge started
+// with extra flags after the harness's own, for scenarios that time
+// corsedge against itself (a feature on against off). name must be unique
+// among the peers of a run: it names the start's files. It is always
+// started with its admin listener, so its /metrics can be read.
+func CorsedgeWith(name, label string, flags ...string) *Peer {
+	return &Peer{
+		Name: "corsedge-" + name, Label: label, build: "corsedge", TLS: true, Metrics: true,
+		command: func(env *Env, addr string, l Launch) ([]string, error) {
+			run := filepath.Join(env.Dir, runName("corsedge-"+name, addr))
+			args := corsedgeCommand(env, addr, l)
+			for _, f := range flags {
+				args = append(args, strings.ReplaceAll(f, RunPrefix, run))
+			}
+			return args, nil
+		},
+	}
+}
+
+// corsedgeCommand is corsedge's command line for one start.
+func corsedgeCommand(env *Env, addr string, l Launch) []string {
+	bin := env.Bin + "/corsedge"
+	args := []string{"serve"}
+	if l.CPUProfile != "" {
+		args = append(args, "-cpuprofile", l.CPUProfile)
+	}
+	if l.TLS {
+		// -addr "" turns plain HTTP off: the server is timed on HTTPS alone.
+		args = append(args, "-addr", "", "-tls-addr", addr, "-tls-cert", env.Files.Cert, "-tls-key", env.Files.Key)
+	} else {
+		args = append(args, "-addr", addr)
+	}
+	args = append(args, "-admin", l.adminAddr, "-root", env.Files.Root,
+		"-rules", env.Files.Rules, "-poll", "0")
+	if l.CacheSize > 0 {
+		args = append(args, "-cache-size", fmt.Sprint(l.CacheSize))
+	}
+	return append([]string{bin}, args...)
+}
+
+// runName is the base name of one start's files: its output log is
+// runName + ".log".
+func runName(peer, addr string) string {
+	return peer + "-" + strings.ReplaceAll(addr, ":", "-")
 }
 
 // Peers are what corsedge is compared with, in table order.

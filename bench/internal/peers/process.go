@@ -25,6 +25,7 @@ type Process struct {
 	log        string        // its stdout and stderr
 	resumedLog string        // see Peer.resumedLog; "" when it keeps none
 	pids       []int         // the process and its children (nginx workers), found once it serves
+	args       []string      // its command line
 }
 
 // Start starts p, pinned to env.Cores, and waits until it accepts
@@ -54,7 +55,7 @@ func start(env *Env, p *Peer, l Launch) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l.Admin {
+	if l.Admin || p.Metrics {
 		if l.adminAddr, err = FreeAddr(); err != nil {
 			return nil, err
 		}
@@ -66,7 +67,7 @@ func start(env *Env, p *Peer, l Launch) (*Process, error) {
 	if env.Cores != "" {
 		args = append([]string{"taskset", "-c", env.Cores}, args...)
 	}
-	logFile := filepath.Join(env.Dir, fmt.Sprintf("%s-%s.log", p.Name, strings.ReplaceAll(addr, ":", "-")))
+	logFile := filepath.Join(env.Dir, runName(p.Name, addr)+".log")
 	out, err := os.Create(logFile)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,7 @@ func start(env *Env, p *Peer, l Launch) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %v", p.Name, err)
 	}
-	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile}
+	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile, args: args}
 	if p.resumedLog != nil && l.TLS {
 		proc.resumedLog = p.resumedLog(env, addr)
 	}
@@ -128,6 +129,21 @@ func (p *Process) waitReady(limit time.Duration) error {
 
 // AdminAddr returns corsedge's admin listener address, "" when it has none.
 func (p *Process) AdminAddr() string { return p.admin }
+
+// Flag returns the value the server was started with for the flag name
+// ("-access-log"), as passed (with RunPrefix expanded), and false when its
+// command line has no such flag.
+func (p *Process) Flag(name string) (string, bool) {
+	for i, a := range p.args {
+		if a == name && i+1 < len(p.args) {
+			return p.args[i+1], true
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
 
 // PIDs returns the processes whose CPU time and memory count as the server's.
 func (p *Process) PIDs() []int { return p.pids }

@@ -28,9 +28,24 @@ type Scenario struct {
 	// TLS: every server serves HTTPS only, with the fixture's certificate.
 	// With Request.Close as well, each request is a new connection with a
 	// full handshake, sent by the built-in generator (wrk resumes sessions).
-	TLS     bool
+	TLS bool
+	// Subject and Against, when set, time corsedge against itself (the ops
+	// suite): the corsedge row is corsedge started with Subject's flags, its
+	// rivals corsedge with each of Against's, and the suite has no peers.
+	Subject *Variant
+	Against []Variant
 	Checks  []Check // what a peer's answer must share with corsedge's
 	Targets []Target
+}
+
+// Variant is corsedge started with extra flags (peers.CorsedgeWith). A
+// flag holding peers.RunPrefix names a file of that start's own in the
+// work directory. When the flags name an -access-log file, its lines are
+// counted after the runs against the requests corsedge served.
+type Variant struct {
+	Name  string // unique in the run: names the start's files
+	Label string // its row; a Target's Row names it
+	Flags []string
 }
 
 // Target is a goal a scenario's figures are judged against.
@@ -53,7 +68,7 @@ func (t Target) Met(x float64) bool {
 }
 
 // Suites lists the suites, in the order they run.
-var Suites = []string{"cors", "assets", "tls"}
+var Suites = []string{"cors", "assets", "tls", "ops"}
 
 // Sizes of the two churn rotations.
 const (
@@ -63,7 +78,7 @@ const (
 )
 
 // All returns every scenario, in the order they run.
-func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite()) }
+func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite(), ops()) }
 
 // preflight returns a preflight for the /js/ rule from origin.
 func preflight(origin string, header ...[2]string) load.Request {
@@ -72,6 +87,17 @@ func preflight(origin string, header ...[2]string) load.Request {
 		h = append([][2]string{{"Origin", origin}}, h...)
 	}
 	return load.Request{Method: "OPTIONS", Path: fixture.Script, Header: append(h, header...)}
+}
+
+// allowedPreflight is the cors suite's preflight-allowed request: its
+// decision is cached after the first.
+func allowedPreflight() load.Request {
+	return preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"})
+}
+
+// allowedGet is the cors suite's get-allowed request: the 496-byte script.
+func allowedGet() load.Request {
+	return load.Request{Method: "GET", Path: fixture.Script, Header: [][2]string{{"Origin", "https://app.example.com"}}}
 }
 
 func cors() []*Scenario {
@@ -86,8 +112,7 @@ func cors() []*Scenario {
 	return []*Scenario{
 		{
 			Name: "preflight-allowed", Suite: "cors", Title: "allowed preflight",
-			Request: preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"}),
-			Status:  204, Checks: corsChecks,
+			Request: allowedPreflight(), Status: 204, Checks: corsChecks,
 			Targets: []Target{{Goal: "allowed preflight: corsedge CPU/request ≤ bare fasthttp's",
 				Row: "bare fasthttp (fixed answer)", Metric: "cpu", Max: 1}},
 		},
@@ -103,8 +128,7 @@ func cors() []*Scenario {
 		},
 		{
 			Name: "get-allowed", Suite: "cors", Title: "GET of a small script with an allowed Origin",
-			Request: load.Request{Method: "GET", Path: fixture.Script, Header: [][2]string{{"Origin", "https://app.example.com"}}},
-			Status:  200, Checks: corsChecks,
+			Request: allowedGet(), Status: 200, Checks: corsChecks,
 		},
 		{
 			Name: "churn-100k", Suite: "cors", Title: "allowed preflights from 100,000 rotating origins (decision-cache churn)",
@@ -154,7 +178,7 @@ func assets() []*Scenario {
 // tlsSuite times HTTPS: the keep-alive cases (the record layer's cost on
 // top of the plain scenarios) and a full handshake per request.
 func tlsSuite() []*Scenario {
-	allowed := preflight("https://app.example.com", [2]string{"Access-Control-Request-Headers", "content-type"})
+	allowed := allowedPreflight()
 	handshake := allowed
 	handshake.Close = true
 	cpu := func(goal string) []Target {
