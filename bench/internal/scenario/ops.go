@@ -11,10 +11,15 @@ import (
 // access log off, the default.
 const LogOff = "corsedge, access log off"
 
+// HistogramOff is the reference row of the histogram scenario: corsedge
+// without corsedge_request_duration_seconds and its clock reads.
+const HistogramOff = "corsedge, -duration-histogram=false"
+
 // ops times what running corsedge in production costs on the request
 // path, corsedge against itself: the access log off (a second process, the
 // noise floor), at 1% sampling and at 100% to a file, each against the log
-// off, on the cached allowed preflight and the small-script GET.
+// off, on the cached allowed preflight and the small-script GET; and the
+// request duration histogram (on by default) against it off.
 func ops() []*Scenario {
 	logs := []struct {
 		name, what string
@@ -50,7 +55,15 @@ func ops() []*Scenario {
 			out = append(out, sc)
 		}
 	}
-	return out
+	return append(out, &Scenario{
+		Name: "preflight-histogram", Suite: "ops",
+		Title:   "allowed preflight (cached), request duration histogram on (the default) against it off",
+		Request: allowedPreflight(), Status: 204, Checks: corsChecks,
+		Subject: &Variant{Name: "preflight-histogram", Label: "corsedge, duration histogram on (default)"},
+		Against: []Variant{{Name: "preflight-histogram-off", Label: HistogramOff, Flags: []string{"-duration-histogram=false"}}},
+		Targets: []Target{{Goal: "allowed preflight (cached): CPU/request with the duration histogram ≤ 1.02 × without",
+			Row: HistogramOff, Metric: "cpu", Max: 1.02}},
+	})
 }
 
 // accessLog returns the flags of a JSON access log sampling rate of the
