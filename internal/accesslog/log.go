@@ -20,6 +20,12 @@ const (
 	DefaultFlushEvery = 100 * time.Millisecond // most time a line waits in the writer's buffer
 )
 
+// drainEvery is how often the writer takes the queued lines. It does not
+// wait on the queue itself: a writer parked on a channel is woken for every
+// line, and the wake-ups (futex calls, a P started) cost more than
+// formatting the line. Record nudges it early when the queue is half full.
+const drainEvery = 10 * time.Millisecond
+
 // lineCap is the capacity each buffer is made with: a JSON line with a
 // browser's User-Agent fits, so a warm log allocates nothing per line.
 const lineCap = 512
@@ -51,6 +57,7 @@ type Log struct {
 	// send on queue never blocks: a line without a free buffer is dropped.
 	free    chan []byte
 	queue   chan []byte
+	wake    chan struct{} // cap 1: the queue is half full, drain now
 	dropped atomic.Uint64
 
 	reopen    chan reopenRequest
@@ -121,6 +128,7 @@ func newLog(w io.Writer, o Options) (*Log, error) {
 		log:       o.Logger,
 		free:      make(chan []byte, o.Lines),
 		queue:     make(chan []byte, o.Lines),
+		wake:      make(chan struct{}, 1),
 		reopen:    make(chan reopenRequest),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -160,6 +168,12 @@ func (l *Log) Record(e *Entry) {
 		return
 	}
 	l.queue <- appendLine(b[:0], l.format, e)
+	if len(l.queue) >= cap(l.queue)/2 {
+		select {
+		case l.wake <- struct{}{}:
+		default: // a nudge is pending already
+		}
+	}
 }
 
 // Dropped returns how many lines were dropped because the queue was full
@@ -204,14 +218,19 @@ func (l *Log) Close() error {
 // run is the writer goroutine: the only one that touches out and buf.
 func (l *Log) run() {
 	defer close(l.done)
-	tick := time.NewTicker(l.every)
+	tick := time.NewTicker(min(drainEvery, l.every))
 	defer tick.Stop()
+	lastFlush := time.Now()
 	for {
 		select {
-		case b := <-l.queue:
-			l.write(b)
-		case <-tick.C:
-			l.flush()
+		case <-l.wake:
+			l.drain()
+		case now := <-tick.C:
+			l.drain()
+			if now.Sub(lastFlush) >= l.every {
+				l.flush()
+				lastFlush = now
+			}
 		case req := <-l.reopen:
 			l.drain()
 			l.flush()
