@@ -51,7 +51,7 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	}
 	retries := &rateLog{log: s.log, source: "accept"}
 	l := connlimit.New(lns[0], perIP, func(err error) {
-		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.http.GetOpenConnectionsCount())
+		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.openConnections())
 	})
 	s.conns.Store(l)
 	wrapped := []*connlimit.Listener{l}
@@ -88,7 +88,7 @@ func (s *Server) writeConnMetrics(w io.Writer) {
 		perIP, retried = l.RefusedPerIP(), l.Retried()
 	}
 	writeFamily(w, "corsedge_connections_refused_total", "counter", func(w io.Writer) {
-		fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "concurrency", s.http.GetRejectedConnectionsCount())
+		fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "concurrency", s.rejectedConnections())
 		fmt.Fprintf(w, "corsedge_connections_refused_total{reason=%q} %d\n", "per_ip", perIP)
 	})
 	vm.WriteCounterUint64(w, "corsedge_accept_errors_total", retried)

@@ -164,7 +164,7 @@ func (m *metrics) init(s *Server) {
 	})
 	set.NewGauge("corsedge_rules_generation", func() float64 { return float64(s.state.Load().generation) })
 	set.NewGauge("corsedge_decision_cache_entries", func() float64 { return float64(s.state.Load().cache.len()) })
-	set.NewGauge("corsedge_connections_open", func() float64 { return float64(max(s.http.GetOpenConnectionsCount(), 0)) })
+	set.NewGauge("corsedge_connections_open", func() float64 { return float64(s.openConnections()) })
 	set.NewGauge("corsedge_draining", func() float64 { return boolGauge(s.draining.Load()) })
 	version, goVersion := buildVersion()
 	set.NewGauge(fmt.Sprintf(`corsedge_build_info{version=%s,goversion=%s}`, strconv.Quote(version), strconv.Quote(goVersion)), func() float64 { return 1 })
