@@ -64,8 +64,7 @@ type Config struct {
 	ACME *acme.Manager
 }
 
-// Timeout defaults. The idle timeout is also what lets a shutdown close
-// idle keep-alive connections (fasthttp's Shutdown does not by itself).
+// Timeout defaults.
 const (
 	DefaultReadTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 60 * time.Second // large files over slow links
@@ -199,13 +198,30 @@ func (s *Server) rejectedConnections() (n uint64) {
 }
 
 // shutdown stops both servers: they stop accepting and finish what is in
-// flight, within ctx.
-func (s *Server) shutdown(ctx context.Context) error {
+// flight, within ctx. It closes the listeners itself first: a Serve
+// goroutine that has not registered its listener with fasthttp yet (a
+// SIGTERM during start-up) would otherwise be missed by ShutdownWithContext
+// and serve on forever. Running past ctx is logged, not an error: the bound
+// is the promise.
+func (s *Server) shutdown(ctx context.Context, public []public) error {
+	for _, p := range public {
+		p.ln.Close()
+	}
 	errs := make(chan error, 2)
 	for _, srv := range s.servers() {
 		go func() { errs <- srv.ShutdownWithContext(ctx) }()
 	}
-	return errors.Join(<-errs, <-errs)
+	var err error
+	for range 2 {
+		switch e := <-errs; {
+		case e == nil, errors.Is(e, net.ErrClosed): // closed above
+		case errors.Is(e, context.DeadlineExceeded):
+			s.log.Warn("requests still in flight at the shutdown bound were cut off", "timeout", ShutdownTimeout)
+		default:
+			err = errors.Join(err, e)
+		}
+	}
+	return err
 }
 
 // Run serves public (plain HTTP) and, when admin is not nil, the admin
@@ -216,8 +232,9 @@ func (s *Server) Run(ctx context.Context, public, admin net.Listener) error {
 
 // Serve serves the listeners and watches the rules and certificate files,
 // until ctx is done; then it drains (see drain), stops accepting, lets
-// in-flight requests finish (at most ShutdownTimeout) and returns. One fasthttp server and handler
-// answer HTTP and HTTPS alike.
+// in-flight requests finish (at most ShutdownTimeout) and returns. One
+// handler answers HTTP and HTTPS alike, on two fasthttp servers that differ
+// only in their write buffer.
 func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	public, err := s.publicListeners(l)
 	if err != nil {
@@ -241,22 +258,25 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	for _, p := range public {
 		go func() { served <- p.srv.Serve(p.ln) }()
 	}
+	waiting := len(public)
 	select {
-	case err = <-served:
-		err = fmt.Errorf("edge: serving stopped: %w", err)
-		s.shutdown(context.Background()) // the other listener, if any
-		for range len(public) - 1 {
-			<-served
+	case err = <-served: // connlimit retries what clients and the descriptor limit cause: this is for good
+		waiting--
+		if err == nil {
+			err = errors.New("a listener closed")
 		}
+		err = fmt.Errorf("edge: serving stopped: %w", err)
 	case <-ctx.Done():
 		s.drain()
-		s.log.Info("shutting down", "timeout", ShutdownTimeout)
-		sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-		defer scancel()
-		err = s.shutdown(sctx)
-		for range public {
-			<-served
-		}
+	}
+	s.log.Info("shutting down", "timeout", ShutdownTimeout)
+	sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer scancel()
+	if serr := s.shutdown(sctx, public); err == nil {
+		err = serr
+	}
+	for range waiting {
+		<-served
 	}
 	cancel()
 	if adminSrv != nil {

@@ -3,7 +3,11 @@ package edge_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"corsedge/assets"
+	"corsedge/edge"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -64,5 +68,34 @@ func TestGracefulShutdown(t *testing.T) {
 	idle.SetReadDeadline(time.Now().Add(time.Second))
 	if n, err := idle.Read(make([]byte, 1)); err == nil {
 		t.Errorf("idle connection still open after shutdown (read %d bytes)", n)
+	}
+}
+
+// A context already done when Serve starts (a SIGTERM during start-up) still
+// ends Serve: the listeners are closed before fasthttp is asked to stop, so
+// a Serve goroutine that had not registered its listener yet cannot go on.
+func TestServeWithDoneContextReturns(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules.toml")
+	writeFile(t, rulesFile, floodRules)
+	files, err := assets.New(assets.Options{Root: dir})
+	must(t, err)
+	defer files.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 {
+		srv, err := edge.New(edge.Config{RulesFile: rulesFile, Assets: files, Poll: -1,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		must(t, err)
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, edge.Listeners{HTTP: listen(t)}) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Serve with a done context did not return")
+		}
 	}
 }
