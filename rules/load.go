@@ -32,6 +32,7 @@ type Loader struct {
 
 	mu     sync.Mutex
 	files  map[fileKey]*parsedFile // the last snapshot's files
+	dirs   []string                // where the last main file's globs look
 	stats  map[string]fileStat     // included files by path, as last read
 	parses atomic.Uint64
 }
@@ -101,6 +102,7 @@ func (l *Loader) Load(path string, src []byte, verify bool) (*Snapshot, error) {
 	var problems []error
 	var pending []*parsedFile
 	if main.cfg != nil {
+		l.dirs = includeDirs(path, main.cfg.include)
 		for _, name := range expand(path, main.cfg.include) {
 			f, err := l.include(name, verify)
 			switch {
@@ -152,6 +154,40 @@ func (l *Loader) Compile(s *Snapshot) (*Table, error) {
 		t.files = s.sums
 	}
 	return t, err
+}
+
+// Dirs returns the directories the include globs of the last main file
+// loaded look in, for a watcher: a file created in one may be included.
+func (l *Loader) Dirs() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.dirs)
+}
+
+// includeDirs returns the directories whose entries patterns can match: each
+// pattern's directory, or those its directory part matches when that has a
+// wildcard too (sites/*/rules.toml), with the part before the wildcard.
+func includeDirs(path string, patterns []string) []string {
+	var out []string
+	for _, pattern := range patterns {
+		if !filepath.IsAbs(pattern) {
+			pattern = filepath.Join(filepath.Dir(path), pattern)
+		}
+		dir := filepath.Dir(pattern)
+		if !strings.ContainsAny(dir, `*?[\`) {
+			out = append(out, dir)
+			continue
+		}
+		static := dir
+		for strings.ContainsAny(static, `*?[\`) {
+			static = filepath.Dir(static)
+		}
+		out = append(out, static)
+		matches, _ := filepath.Glob(dir)
+		out = append(out, matches...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // cached returns the decoded file of path with bytes of sum, or nil.
