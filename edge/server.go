@@ -102,10 +102,10 @@ type Server struct {
 	unguarded   atomic.Bool      // "read without a lease" was logged
 	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
 
-	loader   *rules.Loader                  // the rules file and its includes, parsed files kept by SHA-256
+	loader   *rules.Loader                 // the rules file and its includes, parsed files kept by SHA-256
 	watcher  atomic.Pointer[watch.Watcher] // once Serve runs: told the include directories after each load
 	reloadMu sync.Mutex                    // one reload decides at a time; never held while the file is read
-	decided  uint64     // Seq of the last read decided; guarded by reloadMu
+	decided  uint64                        // Seq of the last read decided; guarded by reloadMu
 }
 
 // New loads the rules file and returns a server ready to Run. An invalid
