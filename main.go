@@ -81,22 +81,36 @@ func check(args []string, stdout, stderr io.Writer) int {
 		for _, w := range table.Warnings() {
 			fmt.Fprintln(stdout, rules.Describe(w, file)[0])
 		}
-		fmt.Fprintf(stdout, "%s: ok: %d rules\n", file, len(table.Rules()))
+		if n := len(table.Files()); n > 1 {
+			fmt.Fprintf(stdout, "%s: ok: %d rules in %d files\n", file, len(table.Rules()), n)
+		} else {
+			fmt.Fprintf(stdout, "%s: ok: %d rules\n", file, len(table.Rules()))
+		}
 		return 0
 	}
 	printLoadError(stderr, file, err)
 	return 1
 }
 
-// loadRules reads a rules file as the server does (regular files only, at
-// most limit bytes, bounded in time, never while a writer holds it open)
-// and compiles it, so check gives the server's errors.
+// loadRules reads a rules file and every file its include globs name as
+// the server does (regular files only, at most limit bytes each, bounded in
+// time, never while a writer holds one open) and compiles them, so check
+// gives the server's errors, each naming its file.
 func loadRules(file string, limit int64) (*rules.Table, error) {
-	c, err := safefile.New(safefile.Options{Limit: limit}).Read(file)
+	r := safefile.New(safefile.Options{Limit: limit})
+	c, err := r.Read(file)
 	if err != nil {
 		return nil, err
 	}
-	return rules.Parse(c.Data)
+	l := rules.NewLoader(func(path string) ([]byte, error) {
+		c, err := r.Read(path)
+		return c.Data, err
+	})
+	snap, err := l.Load(file, c.Data, true)
+	if err != nil {
+		return nil, err
+	}
+	return l.Compile(snap)
 }
 
 // maxRulesSizeFlag defines -max-rules-size, shared by serve and check.

@@ -48,7 +48,8 @@ func (s *Server) adminHandler() http.Handler {
 // Status is the JSON document of GET /status.
 type Status struct {
 	RulesFile    string       `json:"rules_file"`
-	RulesSHA256  string       `json:"rules_sha256"`
+	RulesSHA256  string       `json:"rules_sha256"` // of the main file
+	Files        []StatusFile `json:"files"`        // the main file, then each included file, in service
 	Generation   uint64       `json:"generation"`
 	LoadedAt     time.Time    `json:"loaded_at"`
 	Rules        int          `json:"rules"`
@@ -58,6 +59,12 @@ type Status struct {
 	Certificates []certs.Info `json:"certificates,omitempty"`
 	// ACME is the managed domains' certificates and orders; absent without ACME.
 	ACME *acme.Status `json:"acme,omitempty"`
+}
+
+// StatusFile is one file of the table in service.
+type StatusFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 // StatusError is the last failed reload; a good reload clears it.
@@ -73,11 +80,14 @@ func (s *Server) Status() Status {
 	st := s.state.Load()
 	out := Status{
 		RulesFile:    s.cfg.RulesFile,
-		RulesSHA256:  fmt.Sprintf("%x", st.sum),
+		Files:        statusFiles(st.table.Files()),
 		Generation:   st.generation,
 		LoadedAt:     st.loadedAt,
 		Rules:        len(st.table.Rules()),
 		CacheEntries: st.cache.len(),
+	}
+	if len(out.Files) > 0 {
+		out.RulesSHA256 = out.Files[0].SHA256
 	}
 	if s.cfg.Certificates != nil {
 		out.Certificates = s.cfg.Certificates.Info()
@@ -91,6 +101,14 @@ func (s *Server) Status() Status {
 		if p := rules.FirstError(last.err); p != nil {
 			out.LastError.Line, out.LastError.Column = p.Line, p.Col
 		}
+	}
+	return out
+}
+
+func statusFiles(files []rules.FileSum) []StatusFile {
+	out := make([]StatusFile, len(files))
+	for i, f := range files {
+		out[i] = StatusFile{Path: f.Path, SHA256: fmt.Sprintf("%x", f.SHA256)}
 	}
 	return out
 }

@@ -48,6 +48,14 @@ func (s *Server) load(trigger Trigger) (err error) {
 	// FIFO, a stalled NFS server or a writer that holds the file open can
 	// delay this reload, never the next one, /status or shutdown.
 	c, err := s.rulesReader.Read(s.cfg.RulesFile)
+	// The included files are read and decoded before the lock too, on the
+	// loader's own; only files whose bytes are new are decoded, and a poll
+	// reads every file whatever its stat says.
+	var snap *rules.Snapshot
+	if err == nil {
+		snap, err = s.loader.Load(s.cfg.RulesFile, c.Data, trigger == TriggerPoll)
+	}
+	defer s.watchIncludes()
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	if c.Seq <= s.decided {
@@ -64,8 +72,9 @@ func (s *Server) load(trigger Trigger) (err error) {
 		s.log.Warn("the rules file is read without a lease, so a writer that still holds it open is not waited for; "+
 			"write a temporary file in the same directory and rename it into place", "file", s.cfg.RulesFile, "reason", c.Unguarded)
 	}
-	src := c.Data
-	sum := sha256.Sum256(src)
+	// One digest covers the main file and every included one: the main
+	// file's SHA-256 when it includes nothing.
+	sum := snap.Digest()
 	if last := s.lastReload(); last.sum == sum && !last.at.IsZero() {
 		s.metrics.countReload(trigger, resultUnchanged)
 		return ErrUnchanged
@@ -80,7 +89,7 @@ func (s *Server) load(trigger Trigger) (err error) {
 			"file", s.cfg.RulesFile, "generation", st.generation)
 		return ErrUnchanged
 	}
-	table, err := rules.Parse(src)
+	table, err := s.loader.Compile(snap)
 	if err != nil {
 		return s.reloadFailed(trigger, sum, err)
 	}
@@ -92,9 +101,13 @@ func (s *Server) load(trigger Trigger) (err error) {
 	s.outcome.Store(&reloadOutcome{sum: sum, at: st.loadedAt})
 	s.metrics.countReload(trigger, resultSuccess)
 	s.log.Info("rules loaded", "trigger", trigger, "file", s.cfg.RulesFile,
-		"generation", st.generation, "rules", len(table.Rules()), "sha256", fmt.Sprintf("%x", sum))
+		"generation", st.generation, "rules", len(table.Rules()), "files", len(table.Files()), "sha256", fmt.Sprintf("%x", sum))
 	for _, w := range table.Warnings() {
-		s.log.Warn("rules warning", "file", s.cfg.RulesFile, "problem", w.Error())
+		file := s.cfg.RulesFile
+		if w.File != "" {
+			file = w.File
+		}
+		s.log.Warn("rules warning", "file", file, "problem", w.Error())
 	}
 	return nil
 }
@@ -123,6 +136,22 @@ func (s *Server) install(table *rules.Table, sum [sha256.Size]byte, generation u
 	}
 	s.state.Store(st)
 	return st
+}
+
+// readIncluded reads an included rules file as the main one is read:
+// bounded in size and time, regular files only, never while a writer holds
+// it open.
+func (s *Server) readIncluded(path string) ([]byte, error) {
+	c, err := s.rulesReader.Read(path)
+	return c.Data, err
+}
+
+// watchIncludes points the watch at the directories the include globs look
+// in now, once Serve watches: a reload re-evaluates them.
+func (s *Server) watchIncludes() {
+	if w := s.watcher.Load(); w != nil {
+		w.WatchDirs(s.loader.Dirs())
+	}
 }
 
 // lastReload returns the outcome of the last reload that read new bytes.

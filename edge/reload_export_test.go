@@ -10,3 +10,6 @@ func SetRulesReader(s *Server, opt safefile.Options) {
 	s.rulesReader = safefile.New(opt)
 	s.decided = 0 // the new reader counts its reads from 1
 }
+
+// Parses counts the rules files s has decoded, included ones too.
+func Parses(s *Server) uint64 { return s.loader.Parses() }

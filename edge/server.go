@@ -20,6 +20,8 @@ import (
 	"corsedge/internal/accesslog"
 	"corsedge/internal/connlimit"
 	"corsedge/internal/safefile"
+	"corsedge/internal/watch"
+	"corsedge/rules"
 )
 
 // Config is what a Server needs; zero values take the defaults noted.
@@ -99,8 +101,10 @@ type Server struct {
 	unguarded   atomic.Bool      // "read without a lease" was logged
 	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
 
-	reloadMu sync.Mutex // one reload decides at a time; never held while the file is read
-	decided  uint64     // Seq of the last read decided; guarded by reloadMu
+	loader   *rules.Loader                 // the rules file and its includes, parsed files kept by SHA-256
+	watcher  atomic.Pointer[watch.Watcher] // once Serve runs: told the include directories after each load
+	reloadMu sync.Mutex                    // one reload decides at a time; never held while the file is read
+	decided  uint64                        // Seq of the last read decided; guarded by reloadMu
 }
 
 // New loads the rules file and returns a server ready to Run. An invalid
@@ -132,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"},
 		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
+	s.loader = rules.NewLoader(s.readIncluded)
 	s.metrics.init(s)
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err

@@ -2,8 +2,8 @@ package edge
 
 import "corsedge/internal/watch"
 
-// newRulesWatch starts watching the rules file and every certificate and
-// key file, through one watcher. Serve calls it before serving, so no edit
+// newRulesWatch starts watching the rules file, the directories of its
+// include globs, and every certificate and key file, through one watcher. Serve calls it before serving, so no edit
 // made once the server is up goes unseen.
 func (s *Server) newRulesWatch() *watch.Watcher {
 	paths := []string{s.cfg.RulesFile}
@@ -12,9 +12,12 @@ func (s *Server) newRulesWatch() *watch.Watcher {
 			paths = append(paths, p.CertFile, p.KeyFile)
 		}
 	}
-	return watch.New(paths, watch.Options{
+	w := watch.New(paths, watch.Options{
 		Quiet: s.cfg.Debounce, Poll: s.cfg.Poll, Logger: s.log,
 	})
+	w.WatchDirs(s.loader.Dirs()) // every directory an include glob looks in
+	s.watcher.Store(w)
+	return w
 }
 
 // filesChanged reloads the rules and the certificates when the watch says

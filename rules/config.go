@@ -7,6 +7,7 @@ import "time"
 // can tell "not set, inherit [defaults]" from "set to the zero value".
 type config struct {
 	version  int64
+	include  []string // globs of included files, relative to the main file
 	defaults settings
 	rules    []ruleConfig
 	cache    []cacheConfig

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -21,6 +22,8 @@ const MaxNesting = 32
 // checker collects every problem found while decoding and validating one
 // file, each placed at the line and column of the key or element at fault.
 type checker struct {
+	file     string // the included file's path; "" for the main file
+	included bool   // an included file: [[rule]] and [[cache]] only
 	src      []byte
 	pos      *tomlpos.Index // scanned from src at the first problem: a good file never pays for it
 	problems []*Problem
@@ -74,7 +77,7 @@ func (c *checker) report(at entry, key string, elem int, value, reason string, w
 	}
 	c.faulty[place{at.section, at.index, key}] = true
 	c.problems = append(c.problems, &Problem{
-		Line: p.Line, Col: p.Col,
+		File: c.file, Line: p.Line, Col: p.Col,
 		Section: at.section, Index: at.index, Name: at.name,
 		Key: name, Value: value, Reason: reason, Warning: warning,
 	})
@@ -95,11 +98,17 @@ func (c *checker) warnf(at entry, key string, elem int, value, format string, ar
 func (c *checker) decode(src []byte) *config {
 	top := entry{}
 	if len(bytes.TrimSpace(src)) == 0 {
-		c.errorf(top, "", -1, "", "empty file: a rules file starts with version = 1")
+		if c.included {
+			// A file being written may be empty for a moment: refusing it
+			// keeps the previous table rather than dropping the site.
+			c.errorf(top, "", -1, "", "empty file: an included file holds [[rule]] or [[cache]] entries")
+		} else {
+			c.errorf(top, "", -1, "", "empty file: a rules file starts with version = 1")
+		}
 		return nil
 	}
 	if at, deep := tomlpos.TooDeep(src, MaxNesting); deep {
-		c.problems = append(c.problems, &Problem{Line: at.Line, Col: at.Col, Reason: fmt.Sprintf(
+		c.problems = append(c.problems, &Problem{File: c.file, Line: at.Line, Col: at.Col, Reason: fmt.Sprintf(
 			"nests deeper than %d tables and arrays (table header segments, dotted keys, inline tables and arrays all count; a rules file needs 3)",
 			MaxNesting)})
 		return nil
@@ -110,6 +119,10 @@ func (c *checker) decode(src []byte) *config {
 		return nil
 	}
 	cfg := &config{}
+	if c.included {
+		c.decodeIncluded(cfg, raw)
+		return cfg
+	}
 	version, ok := raw["version"]
 	switch {
 	case !ok:
@@ -126,6 +139,13 @@ func (c *checker) decode(src []byte) *config {
 		v := raw[key]
 		switch key {
 		case "version":
+		case "include":
+			cfg.include = c.strings(top, key, v)
+			for i, pattern := range cfg.include {
+				if _, err := filepath.Match(pattern, ""); err != nil {
+					c.errorf(top, key, i, pattern, "is not a glob (filepath.Match syntax: *, ?, [a-z], \\ escapes)")
+				}
+			}
 		case "defaults":
 			at := entry{section: "defaults"}
 			if m, ok := v.(map[string]any); ok {
@@ -144,10 +164,40 @@ func (c *checker) decode(src []byte) *config {
 				cfg.cache = append(cfg.cache, c.cacheEntry(i, m))
 			}
 		default:
-			c.errorf(top, key, -1, "", "unknown key (known: version, [defaults], [[rule]], [[cache]])")
+			c.errorf(top, key, -1, "", "unknown key (known: version, include, [defaults], [[rule]], [[cache]])")
 		}
 	}
 	return cfg
+}
+
+// decodeIncluded decodes an included file: [[rule]] and [[cache]] entries,
+// which inherit the main file's [defaults]. The rest belongs to the main
+// file alone, so that one file decides what every site inherits.
+func (c *checker) decodeIncluded(cfg *config, raw map[string]any) {
+	top := entry{}
+	for _, key := range sortedKeys(raw) {
+		v := raw[key]
+		switch key {
+		case "version", "include", "defaults":
+			c.errorf(top, key, -1, "", "belongs in the main rules file: an included file holds [[rule]] and [[cache]] only")
+		case "rule":
+			tables := c.tables(top, key, v)
+			cfg.rules = make([]ruleConfig, 0, len(tables))
+			for i, m := range tables {
+				cfg.rules = append(cfg.rules, c.rule(i, m))
+			}
+		case "cache":
+			for i, m := range c.tables(top, key, v) {
+				cfg.cache = append(cfg.cache, c.cacheEntry(i, m))
+			}
+		default:
+			c.errorf(top, key, -1, "", "unknown key (known in an included file: [[rule]], [[cache]])")
+		}
+	}
+	if len(raw) == 0 {
+		// Comments alone: most likely a file cut short while written.
+		c.errorf(top, "", -1, "", "holds no [[rule]] or [[cache]] entry (a file cut short?)")
+	}
 }
 
 // syntaxError reports a TOML syntax error at the byte the parser stopped on.
@@ -155,7 +205,7 @@ func (c *checker) decode(src []byte) *config {
 // parser's line, which names the next line when the offending byte is a
 // newline ("expected ']', got '\n'").
 func (c *checker) syntaxError(src []byte, err error) {
-	p := &Problem{Reason: err.Error()}
+	p := &Problem{File: c.file, Reason: err.Error()}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		p.Line, p.Col, p.Reason = pe.Position.Line, pe.Position.Col, "syntax error: "+pe.Message

@@ -9,6 +9,7 @@ import (
 // A Problem is one error or warning found in a rules file. Parse joins every
 // error it finds (errors.Join of *Problem) rather than stopping at the first.
 type Problem struct {
+	File      string // the included file at fault; "" for the main file
 	Line, Col int    // 1-based position in the file; 0 when unknown
 	Section   string // "rule", "cache", "defaults" or "" for the top level
 	Index     int    // 0-based entry of a [[rule]] or [[cache]] section
@@ -88,8 +89,9 @@ func Problems(err error) []*Problem {
 
 // Describe renders err for people, one line per problem in file order, each
 // prefixed "file:" when file is not "" (the FILE:LINE:COL form editors jump
-// to; "file: " for a problem without a position). An error that holds no
-// Problem, such as a read error, is one line of its own text, prefixed "file: ".
+// to; "file: " for a problem without a position); a problem in an included
+// file names that file instead. An error that holds no Problem, such as a
+// read error, is one line of its own text, prefixed "file: ".
 func Describe(err error, file string) []string {
 	if err == nil {
 		return nil
@@ -103,6 +105,10 @@ func Describe(err error, file string) []string {
 	}
 	lines := make([]string, len(problems))
 	for i, p := range problems {
+		file := file
+		if p.File != "" {
+			file = p.File
+		}
 		switch {
 		case file == "":
 			lines[i] = p.Error()

@@ -16,7 +16,8 @@ import (
 // immutable once its Table is built: its accessors return copies.
 type Rule struct {
 	name           string
-	index          int      // 0-based position among the file's [[rule]] entries
+	file           string   // the included file it is in; "" for the main file
+	index          int      // 0-based position among its file's [[rule]] entries
 	paths          []string // path prefixes, as written
 	origins        []string // origin patterns, normalised ("https://a.com:443" is "https://a.com")
 	methods        []string
@@ -45,8 +46,12 @@ type Rule struct {
 // Name returns the rule's name, "" when it has none.
 func (r *Rule) Name() string { return r.name }
 
-// Index returns the rule's 0-based position among the file's [[rule]] entries.
+// Index returns the rule's 0-based position among its file's [[rule]] entries.
 func (r *Rule) Index() int { return r.index }
+
+// File returns the path of the included file the rule is in, "" for the
+// main rules file.
+func (r *Rule) File() string { return r.file }
 
 // Paths returns the rule's path prefixes, as written.
 func (r *Rule) Paths() []string { return slices.Clone(r.paths) }
@@ -79,11 +84,15 @@ func (r *Rule) Timing() bool { return r.timing }
 // CORP returns the rule's Cross-Origin-Resource-Policy, "" for none.
 func (r *Rule) CORP() string { return r.corp }
 
-// Label names the rule for people: `rule #2 ("partner app")`.
+// Label names the rule for people: `rule #2 ("partner app")`, and
+// `rule #1 ("acme") in sites.d/acme.toml` for a rule of an included file.
 func (r *Rule) Label() string {
 	s := "rule #" + strconv.Itoa(r.index+1)
 	if r.name != "" {
 		s += " (" + strconv.Quote(r.name) + ")"
+	}
+	if r.file != "" {
+		s += " in " + r.file
 	}
 	return s
 }

@@ -14,19 +14,26 @@ import (
 // order; each prefix keeps the patterns of the candidates seen so far in
 // indexes that answer "does an earlier pattern cover this one" in one lookup,
 // so the check is linear in the number of patterns, not quadratic.
-func (t *Table) shadowWarnings(c *checker) []*Problem {
-	before := len(c.problems)
+//
+// checkerOf gives the checker of the file a rule is in, which places the
+// warning; the warnings are returned, not kept on the checkers.
+func (t *Table) shadowWarnings(checkerOf func(*Rule) *checker) []*Problem {
+	var out []*Problem
 	seen := make([]*earlier, len(t.byPrefix))
 	for _, r := range t.rules {
 		if by := t.shadowedBy(r, seen); by != nil {
+			c := checkerOf(r)
+			before := len(c.problems)
 			c.warnf(entry{section: "rule", index: r.index, name: r.name}, "", -1, "",
 				"never decides: %s lists the same prefix and matches every origin first", by.Label())
+			out = append(out, c.problems[before:]...)
+			c.problems = c.problems[:before]
 		}
 		for _, path := range r.paths {
 			t.earlierAt(path, seen).add(r)
 		}
 	}
-	return c.problems[before:]
+	return out
 }
 
 // shadowedBy returns an earlier rule that shadows r, or nil when r can decide
@@ -92,7 +99,7 @@ func (e *earlier) add(r *Rule) {
 // matches, or nil.
 func (e *earlier) coveredBy(pat origin.Pattern) *Rule {
 	p := e.prefix
-	if p.anyRule != nil && p.anyRule.index < p.rules[e.n].index {
+	if p.anyRule != nil && p.anyAt < e.n { // a "*" candidate comes first
 		return p.anyRule
 	}
 	var i int

@@ -2,7 +2,8 @@ package rules
 
 import (
 	"cmp"
-	"errors"
+	"crypto/sha256"
+	"maps"
 	"slices"
 
 	"corsedge/rules/internal/origin"
@@ -17,6 +18,7 @@ type Table struct {
 	cache    prefixSet
 	controls []string // Cache-Control values, parallel to cache.sorted
 	warnings []*Problem
+	files    []FileSum // when loaded by a Loader
 }
 
 // A Prefix is one path prefix of the table with the rules that list it, the
@@ -27,36 +29,23 @@ type Prefix struct {
 
 	origins    origin.Index // pattern -> position in Rules; the smallest match decides
 	anyRule    *Rule        // first candidate listing "*": decides requests without Origin
+	anyAt      int          // anyRule's position in rules
 	varyOrigin bool         // the answer depends on Origin
 	corp       []byte       // first candidate's CORP, for origins no rule allows
 }
 
 // Parse parses, validates and compiles a rules file. On any error it returns
 // a nil Table and every problem found, warnings included, joined in file
-// order (see Problems); the warnings of a good file are on its Table.
+// order (see Problems); the warnings of a good file are on its Table. A file
+// with include globs needs its path: load it with a Loader.
 func Parse(src []byte) (*Table, error) {
-	c := &checker{src: src}
-	var rules []*Rule
-	cfg := c.decode(src)
-	if cfg != nil {
-		rules = c.validate(cfg)
+	f := &parsedFile{key: fileKey{sum: sha256.Sum256(src)}, src: src}
+	f.decode(false)
+	if f.cfg != nil && len(f.cfg.include) > 0 {
+		f.c.errorf(entry{}, "include", -1, "", "needs the file's path: load the file with rules.Loader (as the server and check do)")
+		f.nDecode, f.faulty = len(f.c.problems), maps.Clone(f.c.faulty)
 	}
-	slices.SortStableFunc(c.problems, inFileOrder)
-	var all []error
-	var warnings []*Problem
-	for _, p := range c.problems {
-		all = append(all, p)
-		if p.Warning {
-			warnings = append(warnings, p)
-		}
-	}
-	if len(warnings) < len(all) {
-		return nil, errors.Join(all...)
-	}
-	t := compile(rules, cfg.cache)
-	t.warnings = append(warnings, t.shadowWarnings(c)...)
-	slices.SortStableFunc(t.warnings, inFileOrder)
-	return t, nil
+	return build([]*parsedFile{f})
 }
 
 // inFileOrder orders problems by position; those without one come first.
@@ -70,7 +59,6 @@ func compile(rules []*Rule, cache []cacheConfig) *Table {
 	candidates := map[string][]*Rule{}
 	var paths []string
 	for _, r := range rules {
-		r.compile()
 		for _, p := range r.paths {
 			if _, seen := candidates[p]; !seen {
 				paths = append(paths, p)
@@ -109,7 +97,7 @@ func newPrefix(path string, rules []*Rule) *Prefix {
 			p.origins.Add(pat, i)
 		}
 		if r.anyOrigin && p.anyRule == nil {
-			p.anyRule = r
+			p.anyRule, p.anyAt = r, i
 		}
 		if len(p.corp) == 0 {
 			p.corp = r.corpValue
@@ -130,6 +118,10 @@ func (p *Prefix) Path() string { return p.path }
 
 // Rules returns the candidates for the prefix, in file order, in a new slice.
 func (p *Prefix) Rules() []*Rule { return slices.Clone(p.rules) }
+
+// Files returns the files the table was compiled from, main first, with
+// their SHA-256; nil for a table from Parse.
+func (t *Table) Files() []FileSum { return slices.Clone(t.files) }
 
 // Warnings returns what Parse found questionable but valid.
 func (t *Table) Warnings() []*Problem { return t.warnings }

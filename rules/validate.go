@@ -38,6 +38,13 @@ var validCORP = []string{"", "same-origin", "same-site", "cross-origin"}
 func (c *checker) validate(cfg *config) []*Rule {
 	defaults := cfg.defaults.inherit(builtinDefaults)
 	c.checkSettings(entry{section: "defaults"}, cfg.defaults, defaults)
+	return c.validateEntries(cfg, defaults)
+}
+
+// validateEntries checks the [[rule]] and [[cache]] entries of cfg, main or
+// included, each rule inheriting defaults (resolved already), and compiles
+// each rule: a compiled rule is immutable, so a reload reuses it.
+func (c *checker) validateEntries(cfg *config, defaults settings) []*Rule {
 	rules := make([]*Rule, 0, len(cfg.rules))
 	for i, rc := range cfg.rules {
 		rules = append(rules, c.validateRule(i, rc, defaults))
@@ -55,9 +62,6 @@ func (c *checker) validate(cfg *config) []*Rule {
 			c.errorf(at, "control", -1, cc.control, "is not a valid header value (control characters or non-ASCII)")
 		}
 	}
-	if len(cfg.rules) == 0 && cfg.version == 1 {
-		c.warnf(entry{}, "", -1, "", "no [[rule]]: no response will carry CORS headers")
-	}
 	return rules
 }
 
@@ -65,7 +69,7 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 	at := entry{section: "rule", index: i, name: rc.name}
 	s := rc.settings.inherit(defaults)
 	r := &Rule{
-		name: rc.name, index: i, paths: rc.paths,
+		name: rc.name, file: c.file, index: i, paths: rc.paths,
 		methods: s.methods, headers: s.headers, expose: s.expose,
 		maxAge: *s.maxAge, credentials: *s.credentials,
 		privateNetwork: *s.privateNetwork, timing: *s.timing, corp: *s.corp,
@@ -93,6 +97,7 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 		c.checkOrigin(at, j, p, r.credentials)
 	}
 	c.checkSettings(at, rc.settings, s)
+	r.compile()
 	return r
 }
 

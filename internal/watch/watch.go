@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -50,15 +51,20 @@ type Options struct {
 	Logger *slog.Logger  // slog.Default() when nil
 }
 
-// Watcher watches a set of files through their directories.
+// Watcher watches a set of files through their directories, and whole
+// directories (WatchDirs) where any name may be one of the files.
 type Watcher struct {
 	opt  Options
-	w    *fsnotify.Watcher   // nil when inotify is unavailable: polling only
+	w    *fsnotify.Watcher // nil when inotify is unavailable: polling only
+	kick chan struct{}     // a directory was added by WatchDirs
+
+	mu   sync.Mutex          // guards dirs: WatchDirs runs beside Run's loop
 	dirs map[string]*dirInfo // by absolute directory
 }
 
 type dirInfo struct {
 	names    []string // base names watched in this directory
+	any      bool     // every name in the directory is watched (WatchDirs)
 	watching bool     // the directory watch is in place
 }
 
@@ -74,7 +80,7 @@ func New(paths []string, opt Options) *Watcher {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	wt := &Watcher{opt: opt, dirs: map[string]*dirInfo{}}
+	wt := &Watcher{opt: opt, dirs: map[string]*dirInfo{}, kick: make(chan struct{}, 1)}
 	for _, p := range paths {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
@@ -98,6 +104,55 @@ func New(paths []string, opt Options) *Watcher {
 		d.watching = wt.w.Add(dir) == nil
 	}
 	return wt
+}
+
+// WatchDirs makes dirs the directories in which every name counts: a file
+// created, removed, written or renamed there, or a ConfigMap's ..data swap,
+// reports a change. Each call replaces the last one's set (a reload
+// re-evaluates its include globs); a directory that does not exist yet is
+// watched once it does. Adding a directory reports a change, since its files
+// may have changed before its watch was in place.
+func (wt *Watcher) WatchDirs(dirs []string) {
+	want := map[string]bool{}
+	for _, dir := range dirs {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		want[filepath.Clean(dir)] = true
+	}
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	added := false
+	for dir, d := range wt.dirs {
+		if d.any && !want[dir] {
+			d.any = false
+			if len(d.names) == 0 {
+				if d.watching && wt.w != nil {
+					wt.w.Remove(dir)
+				}
+				delete(wt.dirs, dir)
+			}
+		}
+	}
+	for dir := range want {
+		d := wt.dirs[dir]
+		if d == nil {
+			d = &dirInfo{}
+			wt.dirs[dir] = d
+			if wt.w != nil {
+				d.watching = wt.w.Add(dir) == nil
+			}
+		}
+		if !d.any {
+			d.any, added = true, true
+		}
+	}
+	if added {
+		select {
+		case wt.kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Run calls changed after file events (debounced), on every poll tick and
@@ -144,6 +199,8 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 				continue
 			}
 			wt.opt.Logger.Warn("file watch error", "error", err)
+		case <-wt.kick:
+			d.event()
 		case <-rewatch.C:
 			if wt.rewatch() {
 				d.event()
@@ -157,6 +214,8 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 // relevant reports whether ev may change one of the files, and notes a
 // watched directory that went away.
 func (wt *Watcher) relevant(ev fsnotify.Event) bool {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
 	if d := wt.dirs[ev.Name]; d != nil && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 		// The directory itself went away: its watch is gone (or follows
 		// the renamed directory); re-add it by path.
@@ -168,7 +227,7 @@ func (wt *Watcher) relevant(ev fsnotify.Event) bool {
 		return false
 	}
 	name := filepath.Base(ev.Name)
-	return name == configMapData || slices.Contains(d.names, name)
+	return d.any || name == configMapData || slices.Contains(d.names, name)
 }
 
 // rewatch re-adds lost directory watches and reports whether one came back.
@@ -178,6 +237,8 @@ func (wt *Watcher) rewatch() (back bool) {
 	if wt.w == nil {
 		return false
 	}
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
 	list := wt.w.WatchList()
 	for dir, d := range wt.dirs {
 		if d.watching && !slices.Contains(list, dir) {

@@ -1,0 +1,117 @@
+package rules_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"corsedge/rules"
+)
+
+// sitesDir writes the many-sites layout: a main file including sites.d/*.toml,
+// one file per site, each with one rule for /s/N/ and the site's origins.
+func sitesDir(tb testing.TB, n int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	files := map[string]string{"rules.toml": "version = 1\ninclude = [\"sites.d/*.toml\"]\n"}
+	for i := range n {
+		files[fmt.Sprintf("sites.d/site%06d.toml", i)] = siteSrc(i, "")
+	}
+	writeFiles(tb, dir, files)
+	return dir
+}
+
+func siteSrc(i int, extra string) string {
+	return fmt.Sprintf("[[rule]]\nname = \"site%d\"\npaths = [\"/s/%d/\"]\norigins = [\"https://site%d.example\", \"https://*.site%d.example\"%s]\n", i, i, i, i, extra)
+}
+
+// BenchmarkLoadSites is start-up: every site file read, decoded, validated
+// and compiled into one table.
+func BenchmarkLoadSites(b *testing.B) {
+	for _, n := range []int{10000} {
+		b.Run(fmt.Sprintf("sites=%d", n), func(b *testing.B) {
+			dir := sitesDir(b, n)
+			for b.Loop() {
+				table, err := load(b, rules.NewLoader(readAll), dir)
+				if err != nil || len(table.Rules()) != n {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReloadOneSite is a reload after one site file was replaced (a
+// new inode, as a rename gives): stat every file, read and decode the new
+// one, rebuild the table. compile-ms is Compile alone.
+func BenchmarkReloadOneSite(b *testing.B) {
+	for _, n := range []int{10000} {
+		b.Run(fmt.Sprintf("sites=%d", n), func(b *testing.B) {
+			dir := sitesDir(b, n)
+			l := rules.NewLoader(readAll)
+			if _, err := load(b, l, dir); err != nil {
+				b.Fatal(err)
+			}
+			main := filepath.Join(dir, "rules.toml")
+			src := readFile(b, main)
+			var compile int64
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				name := filepath.Join(dir, fmt.Sprintf("sites.d/site%06d.toml", i%n))
+				tmp := filepath.Join(dir, "sites.d", ".tmp")
+				if err := os.WriteFile(tmp, []byte(siteSrc(i%n, fmt.Sprintf(", \"https://v%d.example\"", i))), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				if err := os.Rename(tmp, name); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				before := l.Parses()
+				snap, err := l.Load(main, src, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := testingNow()
+				table, err := l.Compile(snap)
+				compile += testingSince(start)
+				if err != nil || len(table.Rules()) != n {
+					b.Fatal(err)
+				}
+				if l.Parses()-before != 1 {
+					b.Fatalf("%d files decoded, want 1", l.Parses()-before)
+				}
+			}
+			b.ReportMetric(float64(compile)/float64(b.N)/1e6, "compile-ms")
+		})
+	}
+}
+
+// BenchmarkTableMemory reports the heap a compiled table holds per rule
+// (runtime.MemStats after GC), the source bytes and the parse dropped.
+func BenchmarkTableMemory(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			var b2 strings.Builder
+			b2.WriteString("version = 1\n")
+			for i := range n {
+				b2.WriteString(siteSrc(i, ""))
+			}
+			src := []byte(b2.String())
+			var perRule float64
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				table := mustParse(b, src)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				perRule = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+				runtime.KeepAlive(table)
+			}
+			b.ReportMetric(perRule, "B/rule")
+		})
+	}
+}
