@@ -82,7 +82,6 @@ func TestCompare(t *testing.T) {
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
-
 func TestReadPairs(t *testing.T) {
 	for _, tc := range []struct {
 		desc, in, want, err string
