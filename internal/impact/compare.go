@@ -64,7 +64,7 @@ func (r *Report) RefusedShare() float64 {
 // Compare decides every pair under old and new and reports those whose
 // answer differs: allowed or not, or any CORS header a preflight or an
 // actual request would get (ACAO, ACAC, methods, headers, max-age,
-// expose, Timing-Allow-Origin, CORP, private network, Vary). Pairs listed
+// expose, Timing-Allow-Origin, CORP, private network). Pairs listed
 // twice count once, their counts added.
 func Compare(old, new *rules.Table, pairs []Pair) *Report {
 	pairs = merge(pairs)
@@ -123,14 +123,14 @@ func label(d rules.Decision) string {
 // answer is every CORS header the decision writes, on an accepted
 // preflight (one asking for private network access, so that setting shows)
 // and on an actual request together; the two agree on those they share.
+// Vary is left out: it changes only with ACAO (between "*" and the
+// origin) or where no rule allows the origin, and a refused origin's Vary
+// is no change a site would see.
 func answer(d rules.Decision, origin string) headers {
 	var h headers
 	o := []byte(origin)
 	d.WriteActual(&h, o)
 	d.WritePreflight(&h, o, true)
-	if v := d.Vary(); v != "" {
-		h.SetCanonical([]byte("Vary"), []byte(v))
-	}
 	return h
 }
 
