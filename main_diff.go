@@ -55,6 +55,7 @@ func diff(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // "allowed->refused" as written
 		err = enc.Encode(r)
 	} else {
 		err = r.WriteText(stdout)
