@@ -31,6 +31,8 @@ const usage = `usage:
   corsedge check [-max-rules-size N] FILE
                                   validate a rules file; exit 1 on errors
   corsedge explain [-rules F] [-method M] [-headers h1,h2] [-credentials] ORIGIN PATH
+  corsedge diff (-pairs FILE | -from ADMIN) [-json] OLD NEW
+                                  which origins and paths an edit changes; exit 1 if any
   corsedge version                print the version, VCS revision and Go version
 `
 
@@ -49,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args, stdout, stderr)
 	case "explain":
 		return explain(args, stdout, stderr)
+	case "diff":
+		return diff(args, stdout, stderr) // main_diff.go
 	case "serve":
 		return serve(args, stdout, stderr)
 	case "version":
@@ -193,6 +197,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	cacheSize := fs.Int("cache-size", edge.DefaultCacheSize, "decision cache entries")
 	poll := fs.Duration("poll", 30*time.Second, "rules checksum poll interval (0 turns it off)")
 	maxRulesSize := maxRulesSizeFlag(fs)
+	reloadGuard := fs.Float64("reload-guard", 0, "hold back a reload that would refuse more than this percentage of the recently allowed requests, until POST /reload?force=1 (0: off)")
 	maxConnsPerIP := fs.Int("max-conns-per-ip", edge.DefaultMaxConnsPerIP, "connections one client address (IPv6: its /64) may hold; 0 turns the limit off (behind a proxy)")
 	accessLogFile := fs.String("access-log", "", `access log file, appended to ("-": standard output; "": none)`)
 	accessLog := accesslog.Options{Format: accesslog.JSON, Sample: 1}
@@ -235,6 +240,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "corsedge serve: -%s %v: want a positive duration\n", d.name, d.v)
 			return 2
 		}
+	}
+	if !(*reloadGuard >= 0 && *reloadGuard <= 100) { // NaN fails both
+		fmt.Fprintf(stderr, "corsedge serve: -reload-guard %v: want a percentage from 0 to 100\n", *reloadGuard)
+		return 2
 	}
 	pairs, err := tlsPairs(*addr, *tlsAddr, certFiles, keyFiles, acmeOpts.on())
 	if err != nil {
@@ -283,6 +292,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	srv, err := edge.New(edge.Config{
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
 		MaxRulesSize:  *maxRulesSize,
+		ReloadGuard:   *reloadGuard,
 		MaxConnsPerIP: *maxConnsPerIP,
 		Certificates:  store,
 		AccessLog:     access,

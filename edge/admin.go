@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,7 +40,8 @@ func (s *Server) adminHandler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		s.writeMetrics(w)
 	})
-	mux.HandleFunc("POST /reload", s.serveReload)
+	mux.HandleFunc("POST /reload", s.serveReloadRequest) // preview.go: dry_run, force
+	mux.HandleFunc("GET /traffic", s.serveTraffic)
 	return mux
 }
 
@@ -59,6 +59,8 @@ type Status struct {
 	Certificates []certs.Info `json:"certificates,omitempty"`
 	// ACME is the managed domains' certificates and orders; absent without ACME.
 	ACME *acme.Status `json:"acme,omitempty"`
+	// Held is the edit the reload guard holds back; absent when none is.
+	Held *HeldStatus `json:"held,omitempty"`
 }
 
 // StatusFile is one file of the table in service.
@@ -85,6 +87,7 @@ func (s *Server) Status() Status {
 		LoadedAt:     st.loadedAt,
 		Rules:        len(st.table.Rules()),
 		CacheEntries: st.cache.len(),
+		Held:         s.heldStatus(),
 	}
 	if len(out.Files) > 0 {
 		out.RulesSHA256 = out.Files[0].SHA256
@@ -113,18 +116,13 @@ func statusFiles(files []rules.FileSum) []StatusFile {
 	return out
 }
 
-func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(s.Status())
-}
+func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.Status()) }
 
-// serveReload reloads now and answers the outcome: 200 with the generation
-// in service, or 422 with every problem of the rejected rules file or
-// certificate pairs.
-func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
-	err := s.load(TriggerAdmin)
+// serveReload reloads now with load and answers the outcome: 200 with the
+// generation in service, or 422 with every problem of the rejected rules
+// file or certificate pairs.
+func (s *Server) serveReload(w http.ResponseWriter, r *http.Request, load func() error) {
+	err := load()
 	certErr := s.reloadCertificates(TriggerAdmin)
 	gen := s.state.Load().generation
 	var msg string

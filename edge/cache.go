@@ -37,7 +37,7 @@ type decisionKey struct {
 // split into shards by a hash of the origin, each an LRU of its share of the
 // bound: the bound holds, and cores rarely meet on a lock.
 type decisionCache struct {
-	shards []*lru.Cache[decisionKey, rules.Decision] // len is a power of two
+	shards []*lru.Cache[decisionKey, *cacheEntry] // len is a power of two
 	seed   maphash.Seed
 	stats  *cacheStats // shared by every table's cache, so counters survive reloads
 }
@@ -57,13 +57,13 @@ func newDecisionCache(size int, stats *cacheStats) *decisionCache {
 	for n < 4*runtime.GOMAXPROCS(0) && n < 64 && size/(2*n) >= 256 {
 		n *= 2
 	}
-	c := &decisionCache{shards: make([]*lru.Cache[decisionKey, rules.Decision], n), seed: maphash.MakeSeed(), stats: stats}
+	c := &decisionCache{shards: make([]*lru.Cache[decisionKey, *cacheEntry], n), seed: maphash.MakeSeed(), stats: stats}
 	for i := range c.shards {
 		share := size / n
 		if i < size%n {
 			share++
 		}
-		shard, err := lru.New[decisionKey, rules.Decision](share)
+		shard, err := lru.New[decisionKey, *cacheEntry](share)
 		if err != nil { // only for share <= 0, excluded above
 			panic(err)
 		}
@@ -73,7 +73,7 @@ func newDecisionCache(size int, stats *cacheStats) *decisionCache {
 }
 
 // shard returns the LRU that holds origin's decisions.
-func (c *decisionCache) shard(origin []byte) *lru.Cache[decisionKey, rules.Decision] {
+func (c *decisionCache) shard(origin []byte) *lru.Cache[decisionKey, *cacheEntry] {
 	if len(c.shards) == 1 {
 		return c.shards[0]
 	}
@@ -93,16 +93,27 @@ func (c *decisionCache) decide(p *rules.Prefix, origin []byte) rules.Decision {
 		return p.Decide(origin) // only "*" can match: a bounded lookup, never stored
 	}
 	shard := c.shard(origin)
-	if d, ok := shard.Get(decisionKey{origin: borrowString(origin), prefix: p}); ok {
+	if e, ok := shard.Get(decisionKey{origin: borrowString(origin), prefix: p}); ok {
 		c.stats.hits.Add(1)
-		return d
+		e.requests.Add(1) // the traffic record (traffic.go): one atomic add, no lock or allocation
+		return e.decision
 	}
 	c.stats.misses.Add(1)
-	d := p.Decide(origin)
-	if shard.Add(decisionKey{origin: string(origin), prefix: p}, d) {
+	key := decisionKey{origin: string(origin), prefix: p}
+	e := &cacheEntry{decision: p.Decide(origin), origin: key.origin}
+	e.requests.Store(1)
+	if shard.Add(key, e) {
 		c.stats.evictions.Add(1)
 	}
-	return d
+	return e.decision
+}
+
+// A cacheEntry is a cached decision and how many requests it answered, the
+// traffic record's count for its (origin, prefix) pair.
+type cacheEntry struct {
+	decision rules.Decision
+	origin   string // the key's, shared: no second copy
+	requests atomic.Uint64
 }
 
 // len returns the number of cached decisions.
@@ -122,7 +133,8 @@ func borrowString(b []byte) string {
 
 // maxCacheEntryBytes bounds what one cached decision costs on the heap: the
 // Origin's copy (at most maxCachedOrigin bytes), the LRU's list entry and
-// its map slot. A full cache of maxCachedOrigin-byte origins measures 688
-// bytes an entry with runtime.MemStats (TestDecisionCacheMemoryBound), so
-// the default cache stays under 65,536 × 768 B = 48 MiB.
+// its map slot, and the entry with its request count. A full cache of
+// maxCachedOrigin-byte origins measures 736 bytes an entry with
+// runtime.MemStats (TestDecisionCacheMemoryBound), so the default cache
+// stays under 65,536 × 768 B = 48 MiB.
 const maxCacheEntryBytes = 768

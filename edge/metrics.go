@@ -168,6 +168,7 @@ func (m *metrics) init(s *Server) {
 	set.NewGauge("corsedge_draining", func() float64 { return boolGauge(s.draining.Load()) })
 	version, goVersion := buildVersion()
 	set.NewGauge(fmt.Sprintf(`corsedge_build_info{version=%s,goversion=%s}`, strconv.Quote(version), strconv.Quote(goVersion)), func() float64 { return 1 })
+	s.registerGuardMetrics(set)
 	set.RegisterMetricsWriter(s.writeCountedElsewhere)
 }
 

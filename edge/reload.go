@@ -93,6 +93,9 @@ func (s *Server) load(trigger Trigger) (err error) {
 	if err != nil {
 		return s.reloadFailed(trigger, sum, err)
 	}
+	if err := s.admit(trigger, table, sum); err != nil { // the reload guard (guard.go)
+		return err
+	}
 	generation := uint64(1)
 	if old := s.state.Load(); old != nil {
 		generation = old.generation + 1
@@ -134,7 +137,9 @@ func (s *Server) install(table *rules.Table, sum [sha256.Size]byte, generation u
 		generation: generation,
 		loadedAt:   time.Now(),
 	}
-	s.state.Store(st)
+	if old := s.state.Swap(st); old != nil {
+		s.traffic.retire(old.cache) // its counts outlive it (traffic.go)
+	}
 	return st
 }
 

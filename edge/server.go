@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -60,6 +61,10 @@ type Config struct {
 	// its two clock reads a request (about 1% of a cached preflight's CPU
 	// end to end; see bench/, suite ops).
 	NoDurationHistogram bool
+	// ReloadGuard, when above 0, holds back a reload that would refuse more
+	// than this percentage of the recently allowed requests (see guard.go)
+	// until POST /reload?force=1; the old table keeps serving.
+	ReloadGuard float64
 	// ACME, when not nil, answers HTTP-01 on the plain listener and
 	// TLS-ALPN-01 on HTTPS (as Certificates' Fallback), and shows in
 	// /status and the metrics.
@@ -101,6 +106,9 @@ type Server struct {
 	unguarded   atomic.Bool      // "read without a lease" was logged
 	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
 
+	traffic     trafficRecord // recent (Origin, prefix) pairs, for the preview and the guard
+	reloadGuard reloadGuard
+
 	loader   *rules.Loader                 // the rules file and its includes, parsed files kept by SHA-256
 	watcher  atomic.Pointer[watch.Watcher] // once Serve runs: told the include directories after each load
 	reloadMu sync.Mutex                    // one reload decides at a time; never held while the file is read
@@ -137,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
 	s.loader = rules.NewLoader(s.readIncluded)
+	s.traffic.bound = cmp.Or(max(cfg.CacheSize, 0), DefaultCacheSize) // the cache's own bound
 	s.metrics.init(s)
 	if err := s.load(TriggerStart); err != nil {
 		return nil, err
