@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,5 +224,36 @@ func TestTrafficRecordBounded(t *testing.T) {
 	}
 	if n := len(got.Pairs); n == 0 || n > bound {
 		t.Errorf("%d recorded pairs after %d distinct origins, want 1 to %d", n, 4*bound, bound)
+	}
+}
+
+// With site files included, the dry run compiles what a reload would:
+// an edit to one site's file is previewed, nothing is swapped.
+func TestDryRunSeesIncludedFiles(t *testing.T) {
+	main := "version = 1\ninclude = [\"sites.d/*.toml\"]\n"
+	ts := startServer(t, main, noWatch)
+	dir := filepath.Join(filepath.Dir(ts.rulesFile), "sites.d")
+	site := func(origin string) string {
+		return "[[rule]]\nname = \"site1\"\npaths = [\"/s/1/\"]\norigins = [\"" + origin + "\"]\n"
+	}
+	writeFile(t, filepath.Join(dir, "site1.toml"), site("https://a.example"))
+	if code, body := ts.post(t, "/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	ts.sendTraffic(t, "https://a.example", "/s/1/a.woff2", 3)
+	writeFile(t, filepath.Join(dir, "site1.toml"), site("https://b.example"))
+	code, body := ts.post(t, "/reload?dry_run=1")
+	if code != http.StatusOK {
+		t.Fatalf("dry run: %d %s", code, body)
+	}
+	var p edge.Preview
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := changeLines(p.Changes), "3 allowed->refused https://a.example /s/1/\n"; got != want {
+		t.Errorf("changes:\n%swant:\n%s", got, want)
+	}
+	if st := ts.status(t); st.Generation != 2 {
+		t.Errorf("generation %d after the dry run, want 2 (the site's first load only)", st.Generation)
 	}
 }
