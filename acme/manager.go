@@ -2,6 +2,7 @@ package acme
 
 import (
 	"context"
+	"corsedge/certs"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
-	"github.com/mholt/acmez/v3"
 	"github.com/valyala/fasthttp"
 )
 
@@ -245,11 +245,19 @@ func (m *Manager) Start(ctx context.Context) error {
 // Stop ends the renewal checks.
 func (m *Manager) Stop() { m.cache.Stop() }
 
-// Certificate answers handshakes for the managed names, and TLS-ALPN-01
-// challenge handshakes (RFC 8737: ALPN "acme-tls/1" alone) for any; nil
+// errNotManaged refuses a TLS-ALPN-01 handshake for a name this server does
+// not order: no CA validates it, and answering it would let anyone make
+// certmagic look for a token file (and log an error) per handshake.
+var errNotManaged = errors.New("acme: tls-alpn-01 for a name not in -acme-domains")
+
+// Certificate answers handshakes for the managed names, TLS-ALPN-01
+// challenge handshakes (RFC 8737: ALPN "acme-tls/1" alone) included; nil
 // for other names, so that the certificate files answer them.
 func (m *Manager) Certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	if !IsChallenge(hello) && !m.domains[strings.ToLower(hello.ServerName)] {
+	if !m.domains[strings.ToLower(hello.ServerName)] {
+		if certs.IsChallenge(hello) {
+			return nil, errNotManaged
+		}
 		return nil, nil
 	}
 	return m.magic.GetCertificate(hello)
@@ -257,10 +265,4 @@ func (m *Manager) Certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, err
 
 // ALPN is the protocol of TLS-ALPN-01 handshakes, which the HTTPS listener
 // must offer beside http/1.1.
-const ALPN = acmez.ACMETLS1Protocol
-
-// IsChallenge says whether hello is a TLS-ALPN-01 validation (RFC 8737
-// §3: the CA offers "acme-tls/1" and nothing else).
-func IsChallenge(hello *tls.ClientHelloInfo) bool {
-	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ALPN
-}
+const ALPN = certs.ChallengeALPN

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -12,13 +13,45 @@ import (
 
 // zapLogger sends certmagic's zap logs to log, so corsedge has one log.
 func zapLogger(log *slog.Logger) *zap.Logger {
-	return zap.New(&slogCore{h: log.Handler()})
+	return zap.New(&slogCore{h: log.Handler(), limit: &limiter{}})
 }
 
 // slogCore is a zapcore.Core writing through a slog.Handler.
 type slogCore struct {
 	h     slog.Handler
 	attrs []slog.Attr // from With
+	limit *limiter    // shared by every core made With this one
+}
+
+// Warnings and errors pass at most warnPerSecond a second: some of them
+// follow what clients do (a handshake, a challenge request), and the log
+// must not grow with a flood of those (README, "Logs").
+const warnPerSecond = 5
+
+// limiter counts the warnings and errors of the current second.
+type limiter struct {
+	mu      sync.Mutex // guards the fields below
+	second  int64      // Unix second counted
+	passed  int
+	dropped int // since the last line that passed
+}
+
+// allow says whether a line of the second now may pass, and how many were
+// dropped before it.
+func (l *limiter) allow(now int64) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now != l.second {
+		l.second, l.passed = now, 0
+	}
+	if l.passed >= warnPerSecond {
+		l.dropped++
+		return false, 0
+	}
+	l.passed++
+	dropped := l.dropped
+	l.dropped = 0
+	return true, dropped
 }
 
 func (c *slogCore) Enabled(l zapcore.Level) bool {
@@ -26,7 +59,7 @@ func (c *slogCore) Enabled(l zapcore.Level) bool {
 }
 
 func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
-	return &slogCore{h: c.h, attrs: append(slices.Clip(c.attrs), attrs(fields)...)}
+	return &slogCore{h: c.h, attrs: append(slices.Clip(c.attrs), attrs(fields)...), limit: c.limit}
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
@@ -38,6 +71,15 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
+	if e.Level >= zapcore.WarnLevel {
+		ok, dropped := c.limit.allow(e.Time.Unix())
+		if !ok {
+			return nil
+		}
+		if dropped > 0 {
+			r.AddAttrs(slog.Int("suppressed_before", dropped))
+		}
+	}
 	r.AddAttrs(slog.String("source", "acme"))
 	if e.LoggerName != "" {
 		r.AddAttrs(slog.String("logger", e.LoggerName))

@@ -28,12 +28,12 @@ type ExpiringSource interface {
 	Expiry() iter.Seq2[string, time.Time]
 }
 
-// acmeTLS1 is the ALPN protocol of TLS-ALPN-01 validations (RFC 8737 §6.2).
-const acmeTLS1 = "acme-tls/1"
+// ChallengeALPN is the ALPN protocol of TLS-ALPN-01 validations (RFC 8737 §6.2).
+const ChallengeALPN = "acme-tls/1"
 
-// isChallenge says whether hello is a TLS-ALPN-01 validation: it offers
+// IsChallenge says whether hello is a TLS-ALPN-01 validation: it offers
 // "acme-tls/1" and nothing else (RFC 8737 §3). Only the Fallback (ACME)
 // can answer it; a file's certificate would fail the validation.
-func isChallenge(hello *tls.ClientHelloInfo) bool {
-	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == acmeTLS1
+func IsChallenge(hello *tls.ClientHelloInfo) bool {
+	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ChallengeALPN
 }

@@ -233,7 +233,7 @@ func (s *Store) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, er
 	v := s.view.Load()
 	// Go's server refuses an SNI with a trailing dot; case is the client's.
 	name := strings.ToLower(hello.ServerName)
-	if s.opt.Fallback != nil && isChallenge(hello) {
+	if s.opt.Fallback != nil && IsChallenge(hello) {
 		return s.opt.Fallback.Certificate(hello)
 	}
 	if name != "" {
