@@ -142,8 +142,14 @@ func (s *Store) reloadPair(ps *pairState) Outcome {
 		return ps.failed(o, err)
 	}
 	e.loadedAt = time.Now()
+	warning := validity(e.cert.Leaf, e.loadedAt)
+	if warning != "" && ps.good != nil && validity(ps.good.cert.Leaf, e.loadedAt) == "" {
+		// Loading an expired pair at start beats serving none; replacing a
+		// valid one with it (an old backup restored) would take HTTPS down.
+		return ps.failed(o, fmt.Errorf("%s: %s; the valid certificate in service stays", ps.pair.CertFile, warning))
+	}
 	ps.good, ps.lastErr = e, nil
-	o.Result, o.Warning = Loaded, validity(e.cert.Leaf, e.loadedAt)
+	o.Result, o.Warning = Loaded, warning
 	return o
 }
 

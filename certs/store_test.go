@@ -171,6 +171,8 @@ func TestReloadKeepsTheGoodPair(t *testing.T) {
 	}
 	addr := serve(t, store)
 	second := f.ca.Issue(t, testpki.Spec{})
+	past := time.Now().Add(-48 * time.Hour)
+	expired := f.ca.Issue(t, testpki.Spec{NotBefore: past, NotAfter: past.Add(time.Hour)})
 	steps := []struct {
 		desc      string
 		cert, key []byte
@@ -183,6 +185,7 @@ func TestReloadKeepsTheGoodPair(t *testing.T) {
 		{"a new certificate with the old key", second.CertPEM, first.KeyPEM, false, certs.Failed, first, "private key does not match"},
 		{"the same bad bytes again: unchanged, still rejected", second.CertPEM, first.KeyPEM, false, certs.Unchanged, first, "private key does not match"},
 		{"its key arrives", second.CertPEM, second.KeyPEM, false, certs.Loaded, second, ""},
+		{"an expired pair over the valid one (a backup restored)", expired.CertPEM, expired.KeyPEM, false, certs.Failed, second, "EXPIRED"},
 		{"a truncated certificate", second.CertPEM[:100], second.KeyPEM, false, certs.Failed, second, "truncated"},
 		{"the first pair back", first.CertPEM, first.KeyPEM, false, certs.Loaded, first, ""},
 		{"its key removed", first.CertPEM, nil, true, certs.Failed, first, "no such file"},

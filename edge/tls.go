@@ -59,8 +59,9 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 }
 
 // tlsConn is a server connection that counts its handshake, which runs at
-// the first Read or Write (fasthttp's first request read, or its 503 when
-// over Concurrency). It keeps *tls.Conn's methods, so fasthttp sees TLS.
+// the first Read or Write (fasthttp's first request read). It keeps
+// *tls.Conn's methods, so fasthttp sees TLS: over Concurrency it closes
+// the connection without writing its plaintext 503, and no handshake runs.
 type tlsConn struct {
 	*tls.Conn
 	raw    offeringConn
