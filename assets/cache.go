@@ -56,6 +56,7 @@ type entry struct {
 	variants [numEncodings]*variant // identity is always set; nil: no sidecar
 	seen     [numEncodings]version  // each name's state when read: absent, or its version
 	cost     int64                  // bytes charged against the cache bound
+	deferred bool                   // generated codings were left out for lack of compression budget
 
 	slot    int          // index in cache.ring; guarded by cache.mu
 	checked atomic.Int64 // clock reading when seen was last confirmed

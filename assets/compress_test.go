@@ -355,3 +355,32 @@ func TestConcurrentMissesShareOneLoad(t *testing.T) {
 		t.Errorf("%d concurrent misses made %d loads, want 1 (at most 2)", clients, n)
 	}
 }
+
+// Loads compress within a budget: past it a file is served without its
+// generated codings (not compressed on every miss when the hot set churns),
+// and once the budget allows, a re-check reads it in again, compressed.
+func TestCompressionBudget(t *testing.T) {
+	root := t.TempDir()
+	css := stylesheet(20 << 10)
+	writeTree(t, root, map[string]string{"css/a.css": css})
+	h := newHarness(t, assets.Options{Root: root, Revalidate: 10 * time.Millisecond}, assets.Hints{})
+	assets.SetCompressionBudget(h.srv, 0, 1<<10) // less than the file: nothing is compressed
+	if r := h.get(t, "GET", "/css/a.css", "Accept-Encoding: br"); r.status != 200 || r.header.Get("Content-Encoding") != "" || r.body != css {
+		t.Fatalf("over budget: %d, Content-Encoding %q; want 200 identity", r.status, r.header.Get("Content-Encoding"))
+	}
+	assets.SetCompressionBudget(h.srv, 1<<30, 1<<30)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := h.get(t, "GET", "/css/a.css", "Accept-Encoding: br")
+		if r.header.Get("Content-Encoding") == "br" && decode(t, r) == css {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the file was not compressed once the budget allowed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := assets.Loaded(h.srv); n != 2 {
+		t.Errorf("%d loads, want 2 (deferred, then compressed)", n)
+	}
+}

@@ -89,3 +89,12 @@ func GenerateCodings(body []byte) (br, gz []byte) {
 
 // Loaded counts the files read into memory since New.
 func Loaded(s *Server) uint64 { return s.loaded.Load() }
+
+// SetCompressionBudget replaces the bytes a second (and the burst) that
+// loads may compress.
+func SetCompressionBudget(s *Server, rate, burst float64) {
+	b := s.compression
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.rate, b.burst, b.tokens = rate, burst, burst
+}

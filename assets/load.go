@@ -17,10 +17,10 @@ func (s *Server) cached(r *release, name []byte) *entry {
 	if now-last < s.revalidate || !e.checked.CompareAndSwap(last, now) {
 		return e // fresh enough, or another request is checking it
 	}
-	if s.unchanged(r.tree, e) {
+	if s.unchanged(r.tree, e) && !(e.deferred && s.compression.ready(len(e.variants[encIdentity].body))) {
 		return e
 	}
-	r.cache.drop(e)
+	r.cache.drop(e) // changed, or its codings can be made now: read it in again
 	return nil
 }
 

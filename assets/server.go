@@ -51,6 +51,7 @@ type Server struct {
 	revalidate      int64                          // nanoseconds
 	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 	loaded          atomic.Uint64                  // files read into memory since start
+	compression     *budget                        // bytes loads may compress (see compressRate)
 	hits, misses    atomic.Uint64                  // requests answered from memory or not (Stats)
 
 	switchMu sync.Mutex // guards the fields below and serialises switches
@@ -80,6 +81,7 @@ func New(opts Options) (*Server, error) {
 		maxMemory:       opts.MaxMemory,
 		revalidate:      int64(opts.Revalidate),
 		staleLogged:     newStaleLog(),
+		compression:     newBudget(compressRate, compressBurst),
 	}
 	var r *release
 	if opts.Root == "" {
