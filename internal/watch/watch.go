@@ -176,8 +176,33 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 	}
 	rewatch := time.NewTicker(RewatchEvery)
 	defer rewatch.Stop()
-	d := newDebouncer(wt.opt.Quiet, wt.opt.Max, func() { changed(Event) })
-	defer d.stop()
+	// changed runs off the loop (on the debouncer's timer, or a goroutine of
+	// its own for a poll), and Run returns only once the last call has: a
+	// caller that stops watching then stops reloading too.
+	var (
+		callMu  sync.Mutex // guards stopped and calls.Add
+		stopped bool
+		calls   sync.WaitGroup
+	)
+	call := func(c Cause) {
+		callMu.Lock()
+		if stopped {
+			callMu.Unlock()
+			return
+		}
+		calls.Add(1)
+		callMu.Unlock()
+		defer calls.Done()
+		changed(c)
+	}
+	d := newDebouncer(wt.opt.Quiet, wt.opt.Max, func() { call(Event) })
+	defer func() {
+		d.stop()
+		callMu.Lock()
+		stopped = true
+		callMu.Unlock()
+		calls.Wait()
+	}()
 
 	for {
 		select {
@@ -206,7 +231,7 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 				d.event()
 			}
 		case <-poll:
-			go changed(Poll)
+			go call(Poll)
 		}
 	}
 }

@@ -193,3 +193,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Run returns only once the last change it reported has been handled: a
+// server that stops watching stops reloading too.
+func TestRunWaitsForItsCalls(t *testing.T) {
+	dir := t.TempDir()
+	w := watch.New([]string{filepath.Join(dir, "rules.toml")}, watch.Options{Poll: 5 * time.Millisecond})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx, func(watch.Cause) {
+			once.Do(func() { close(entered) })
+			<-release
+		})
+	}()
+	<-entered
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("Run returned while a change was still being handled")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the call ended")
+	}
+}
