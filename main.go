@@ -372,13 +372,14 @@ func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string, acme bool) ([]
 // catchSignals is the one place that handles signals, following nginx:
 // INT and TERM end ctx (drain: /readyz 503, -shutdown-delay of serving,
 // then stop accepting and finish what is in flight; see edge.Server.Serve),
-// HUP reloads the rules and the certificates, USR1 reopens the access log.
+// HUP reloads the rules and the certificates, USR1 reopens the access log,
+// USR2 (binary upgrade, not yet) is logged and ignored.
 // serve calls it before anything is read or served, so a SIGHUP or SIGUSR1
 // (logrotate's, even with no access log) never finds the process without a
 // handler (their default action would end it).
 func catchSignals() (ctx context.Context, sig <-chan os.Signal, stop func()) {
 	h := make(chan os.Signal, 2) // a storm of HUPs is one reload more, not a queue
-	signal.Notify(h, syscall.SIGHUP, syscall.SIGUSR1)
+	signal.Notify(h, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx, h, func() {
 		cancel()
@@ -397,6 +398,10 @@ func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.L
 			switch {
 			case s == syscall.SIGHUP:
 				srv.Reload(edge.TriggerSIGHUP)
+			case s == syscall.SIGUSR2:
+				// nginx's binary upgrade; caught so that it does not end the
+				// process (its default action) before corsedge can do it.
+				log.Warn("SIGUSR2 (hand the listeners to a new binary) is not supported yet; ignored")
 			case accessLog == nil:
 				log.Info("SIGUSR1: no access log to reopen")
 			default:

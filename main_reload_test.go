@@ -56,6 +56,9 @@ func TestServeSignals(t *testing.T) {
 		check func() bool
 	}{
 		{"SIGHUP reloads", syscall.SIGHUP, func() bool { return rulesInService() == 2 }},
+		{"SIGUSR2 is logged and ignored, not the end of the process", syscall.SIGUSR2, func() bool {
+			return strings.Contains(out.String(), "SIGUSR2") && rulesInService() == 2
+		}},
 		{"SIGTERM drains and exits 0", syscall.SIGTERM, func() bool {
 			select {
 			case code := <-done:

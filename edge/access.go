@@ -13,15 +13,13 @@ import (
 // logAccess writes the access log line of a finished request: always for a
 // refused CORS decision and a 5xx (what an operator must see), else when
 // the sample draws it.
-func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit) {
+// took is the handler's time, 0 when it was not read (handleError: fasthttp
+// read the request before any handler ran).
+func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit, took time.Duration) {
 	al := s.cfg.AccessLog
 	status := ctx.Response.StatusCode()
 	if e.decision != decisionRefused && status < 500 && !al.Sampled() {
 		return
-	}
-	var took time.Duration
-	if e.start != 0 { // 0 from handleError: fasthttp read the request before any handler ran
-		took = monotime() - e.start
 	}
 	h := &ctx.Request.Header
 	entry := accesslog.Entry{

@@ -112,14 +112,18 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, e *exit) {
 	if e.kind == kindActual || e.kind == kindBadRequest { // the others never carry a body
 		n = bodyBytes(ctx)
 	}
-	s.metrics.countResponse(e.kind, ctx.Response.StatusCode(), n, e.start)
+	var took time.Duration // one clock read serves the histogram and the access log
+	if e.start != 0 {
+		took = monotime() - e.start
+	}
+	s.metrics.countResponse(e.kind, ctx.Response.StatusCode(), n, took, e.start != 0)
 	if e.err != nil && e.kind != kindBadRequest { // fasthttp logs its own read errors
 		s.metrics.assetErrors.Inc()
 		s.assetLog.Warn("asset not served", "path", string(ctx.Path()),
 			"status", ctx.Response.StatusCode(), "error", e.err)
 	}
 	if s.cfg.AccessLog != nil {
-		s.logAccess(ctx, e)
+		s.logAccess(ctx, e, took)
 	}
 }
 

@@ -183,15 +183,14 @@ func (m *metrics) countTLSReload(t Trigger, r reloadResult) {
 }
 
 // countResponse counts a finished response by status, its body bytes and,
-// when the histogram is on and start (the monotime reading when the handler
-// began) is not 0, the handler's time.
-func (m *metrics) countResponse(k requestKind, status int, bodyBytes int64, start time.Duration) {
+// when the histogram is on and the handler was timed, its time.
+func (m *metrics) countResponse(k requestKind, status int, bodyBytes int64, took time.Duration, timed bool) {
 	m.responses[k].count(status)
 	if bodyBytes > 0 {
 		m.bytes.Add(int(bodyBytes))
 	}
-	if m.duration != nil && start != 0 {
-		m.duration.Update(float64(monotime()-start) / float64(time.Second))
+	if m.duration != nil && timed {
+		m.duration.Update(took.Seconds())
 	}
 }
 

@@ -79,9 +79,6 @@ func New(opt Options) *Reader {
 	return &Reader{opt: opt, slot: make(chan struct{}, 1)}
 }
 
-// Limit is the largest file the Reader reads.
-func (r *Reader) Limit() int64 { return r.opt.Limit }
-
 // Read reads name with ReadFile's checks, waiting at most the Reader's
 // Timeout in all; the caller need hold no lock while it waits.
 func (r *Reader) Read(name string) (Contents, error) {
