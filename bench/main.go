@@ -24,12 +24,17 @@ func main() {
 
 func run() int {
 	var suites string
-	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls, ops; or all")
+	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls, ops, sites; or all")
 	flag.StringVar(&suites, "suites", "all", "the same as -suite")
 	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
 	corsPeers := flag.String("peers", "bare,rscors,nginx", "peers of the cors suite, comma-separated")
 	assetPeers := flag.String("asset-peers", "nginx", "peers of the assets suite, comma-separated")
 	tlsPeers := flag.String("tls-peers", "bare,nginx", "peers of the tls suite, comma-separated")
+	sitesPeers := flag.String("sites-peers", "nginx,nginx-regex", "peers of the sites suite, comma-separated")
+	sites := flag.Int("sites", scenario.DefaultSites, "sites suite: number of sites, one rule each")
+	starts := flag.Int("starts", 3, "sites suite: timed start-ups of each server")
+	edits := flag.Int("edits", 5, "sites suite: one-site edits under load, per server")
+	sitesDir := flag.Bool("sites-dir", true, "sites suite: also time corsedge on one file per site (include), when it accepts that")
 	pairs := flag.Int("pairs", 5, "alternating corsedge/peer pairs of runs per comparison")
 	duration := flag.Duration("duration", 2*time.Second, "length of one timed run (wrk: whole seconds)")
 	warmup := flag.Duration("warmup", time.Second, "untimed run per server before the pairs")
@@ -42,9 +47,10 @@ func run() int {
 	flag.Parse()
 
 	cfg := harness.Config{
-		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers), "tls": list(*tlsPeers)},
+		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers), "tls": list(*tlsPeers), "sites": list(*sitesPeers)},
 		Scenarios: list(*names), Pairs: *pairs, Duration: *duration, Warmup: *warmup, Conns: *conns,
 		Cores: *cores, Load: *gen, Profile: *profile, Dir: *dir, Command: command(), Log: os.Stderr,
+		Sites: *sites, Starts: *starts, Edits: *edits, SitesDir: *sitesDir,
 	}
 	if suites != "all" {
 		cfg.Suites = list(suites)

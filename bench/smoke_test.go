@@ -16,7 +16,8 @@ import (
 
 // TestSmoke runs every scenario of every suite for about a second each
 // (of the ops suite, whose scenarios are alike, one per request and log
-// mode), with corsedge and the Go peers and the built-in load generator,
+// mode; the sites suite on 100 sites, against corsedge on one rule, one
+// start and one edit), with corsedge and the Go peers and the built-in load generator,
 // so the harness keeps working on a machine with only Go. Until corsedge
 // serves HTTPS, its rows of the tls suite must say so and the peers' must run.
 func TestSmoke(t *testing.T) {
@@ -41,8 +42,9 @@ func TestSmoke(t *testing.T) {
 		Conns:     8,
 		Load:      "go",
 		FillLimit: 2000,
-		Command:   "smoke test",
-		Log:       &log,
+		Sites:     smokeSites, Starts: 1, Edits: 1, SitesDir: true,
+		Command: "smoke test",
+		Log:     &log,
 	})
 	if err != nil {
 		t.Fatalf("harness: %v\n%s", err, log.String())
@@ -73,6 +75,12 @@ func TestSmoke(t *testing.T) {
 			if sec.Name == "preflight-log-100pct" && i == 0 && !strings.Contains(strings.Join(row.Notes, "; "), "lines ÷ requests = 1.0000") {
 				t.Errorf("%s: %s: no evidence of a line per request: %q", sec.Name, row.Label, row.Notes)
 			}
+			if sec.Name == "sites-preflight" && i == 0 && !strings.Contains(strings.Join(row.Notes, "; "), "1 one-site edits to effect under load") {
+				t.Errorf("%s: %s: no edit timed: %q", sec.Name, row.Label, row.Notes)
+			}
+			if sec.Name == "sites-preflight" && i == 0 && len(row.Startups) != 1 {
+				t.Errorf("%s: %s: %d start-ups timed, want 1", sec.Name, row.Label, len(row.Startups))
+			}
 			if sec.Name == "tls-handshake" && row.Skipped == "" && !strings.Contains(strings.Join(row.Notes, "; "), ", 0 resumed (client side)") {
 				t.Errorf("%s: %s: no evidence of full handshakes: %q", sec.Name, row.Label, row.Notes)
 			}
@@ -85,7 +93,7 @@ func TestSmoke(t *testing.T) {
 	if err := rep.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS ", "| " + scenario.LogOff + " |"} {
+	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS ", "| " + scenario.LogOff + " |", "| " + scenario.OneRule} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}
@@ -98,6 +106,10 @@ func TestSmoke(t *testing.T) {
 // smokeOps are the ops scenarios the smoke test runs: each request, each
 // log mode (the line count is exact at 100%, binomial at 1%).
 var smokeOps = []string{"preflight-log-100pct", "get-log-1pct"}
+
+// smokeSites is the sites suite's size in the smoke test: enough for every
+// probe position, small enough to write and load in a moment.
+const smokeSites = 100
 
 // corsedgeServesHTTPS reports whether this corsedge has -tls-addr.
 func corsedgeServesHTTPS(t *testing.T) bool {

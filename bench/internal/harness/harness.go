@@ -25,7 +25,7 @@ import (
 
 // Config is one harness run.
 type Config struct {
-	Suites    []string            // "cors", "assets", "tls"
+	Suites    []string            // "cors", "assets", "tls", "ops", "sites"
 	Scenarios []string            // by name; empty runs every scenario of Suites
 	Peers     map[string][]string // per suite: peer names, in table order
 	Pairs     int                 // alternating corsedge/peer pairs of runs per comparison
@@ -39,6 +39,12 @@ type Config struct {
 	Dir       string              // work directory; a temporary one, removed afterwards, when ""
 	Command   string              // the command line, for the report
 	Log       io.Writer           // progress; nil for none
+	// The sites suite: how many sites (scenario.DefaultSites when 0), how
+	// many timed starts of each server (3 when 0) and one-site edits under
+	// load (5 when 0), and whether to also time corsedge on the directory
+	// layout (one file per site, included from the main file).
+	Sites, Starts, Edits int
+	SitesDir             bool
 }
 
 // harness is the state of one Run.
@@ -51,6 +57,9 @@ type harness struct {
 	// clientTLS is the load generators' and probes' TLS configuration:
 	// it trusts the fixture's CA and keeps no session cache.
 	clientTLS *tls.Config
+	sites     *fixture.Sites // written by the first sites scenario
+	siteRefs  []siteShape    // corsedge's answers at the probed positions of the scenario running
+	edits     int            // one-site edits made so far: each adds a new origin
 }
 
 // Run runs the configured scenarios and returns their report.

@@ -34,6 +34,11 @@ type contender struct {
 
 // runScenario times corsedge against each peer that answers alike.
 func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*report.Section, error) {
+	if sc.Sites {
+		if err := h.prepareSites(sc); err != nil {
+			return nil, err
+		}
+	}
 	sec := &report.Section{Suite: sc.Suite, Name: sc.Name, Title: sc.Title, Request: describe(sc, h.genFor(sc).Name())}
 	fmt.Fprintf(h.cfg.Log, "\n== %s/%s: %s\n", sc.Suite, sc.Name, sc.Title)
 	if sc.Subject != nil {
@@ -89,6 +94,11 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 	}
 	if err := checkAccessLogs(ctx, append([]*contender{ce}, rivals...)); err != nil {
 		return nil, err
+	}
+	if sc.Lifecycle {
+		if err := h.lifecycle(ctx, sc, sec, ce, rivals); err != nil {
+			return nil, err
+		}
 	}
 	if sc.TLS && sc.Request.Close {
 		handshakeNotes(sec, append([]*contender{ce}, rivals...))
@@ -187,7 +197,7 @@ func (h *harness) warmUp(ctx context.Context, all []*contender) error {
 
 // annotate adds what the figures alone do not say to the rows' notes.
 func annotate(sc *scenario.Scenario, ce *contender, rivals, servers []*contender) {
-	if sc.Fill {
+	if sc.Fill || sc.Sites {
 		for _, c := range servers {
 			c.row.Notes = append(c.row.Notes, fmt.Sprintf("RSS %.1f → %.1f MiB (%+.1f)",
 				mib(c.row.RSSBefore), mib(c.row.RSSAfter), mib(c.row.RSSAfter-c.row.RSSBefore)))
@@ -210,7 +220,7 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // startCorsedge starts corsedge for sc, with its admin listener when the
 // scenario churns the decision cache, so its counters can be read.
 func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
-	l := peers.Launch{CacheSize: sc.CacheSize, TLS: sc.TLS}
+	l := peers.Launch{CacheSize: sc.CacheSize, TLS: sc.TLS, Sites: h.sitesFor(sc)}
 	p, label := peers.Corsedge, "corsedge"
 	if v := sc.Subject; v != nil {
 		p, label = variants([]scenario.Variant{*v})[0], v.Label
@@ -219,7 +229,7 @@ func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
 		l.CPUProfile = fmt.Sprintf("%s/corsedge-%s.prof", h.cfg.Profile, sc.Name)
 		label += " (profiling build)"
 	}
-	churn := sc.Request.Origin != nil
+	churn := sc.Request.Origin != nil || sc.Request.Sites != nil
 	l.Admin = churn || sc.TLS // over HTTPS: its handshake metrics, for a look after the run
 	proc, err := peers.Start(h.env, p, l)
 	if err != nil {
@@ -274,11 +284,19 @@ func (h *harness) reference(ctx context.Context, sc *scenario.Scenario, ce *cont
 	if sc.Request.Close && !ref.Close {
 		return nil, errors.New("corsedge kept the connection open after Connection: close")
 	}
+	if sc.Sites {
+		if h.siteRefs, err = h.siteShapes(ctx, sc, ce.proc.Addr, ce.tls); err != nil {
+			return nil, fmt.Errorf("corsedge: %v", err)
+		}
+	}
 	return ref, nil
 }
 
 // baseline is corsedge timed with the scenario's cached-case request.
 func (h *harness) baseline(ctx context.Context, sc *scenario.Scenario, ce *contender) (*contender, error) {
+	if sc.Sites {
+		return h.oneRule(ctx, sc, ce)
+	}
 	shape, err := scenario.Probe(ctx, ce.proc.Addr, ce.tls, *sc.Baseline)
 	if err != nil {
 		return nil, fmt.Errorf("corsedge baseline: %v", err)
@@ -302,7 +320,7 @@ func (h *harness) baseline(ctx context.Context, sc *scenario.Scenario, ce *conte
 func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers.Peer, ref *scenario.Shape) (*contender, *report.Row) {
 	gen, conf := h.genFor(sc), h.tlsFor(sc)
 	row := &report.Row{Label: p.Label, Generator: gen.Name()}
-	l := peers.Launch{TLS: sc.TLS}
+	l := peers.Launch{TLS: sc.TLS, Sites: h.sitesFor(sc)}
 	if p.Fixed {
 		l.Answer = fixedAnswer(ref)
 	}
@@ -327,6 +345,12 @@ func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers
 		ref.TLS = shape.TLS
 	}
 	diffs, notes := scenario.Compare(ref, shape, sc.Checks)
+	if sc.Sites && len(diffs) == 0 {
+		diffs, err = h.compareSites(ctx, sc, proc.Addr, conf)
+		if err != nil {
+			diffs = append(diffs, err.Error())
+		}
+	}
 	row.Notes = notes
 	if len(diffs) > 0 {
 		proc.Stop()
@@ -475,6 +499,12 @@ func describe(sc *scenario.Scenario, gen string) string {
 	parts := []string{fmt.Sprintf("`%s %s`", r.Method, r.Path)}
 	if o := r.Origin; o != nil {
 		parts = append(parts, fmt.Sprintf("`Origin: %s{1…%d}%s`", o.Prefix, o.Count, o.Suffix))
+	}
+	if s := r.Sites; s != nil {
+		parts[0] = fmt.Sprintf("`%s %sN/%s`", r.Method, s.Prefix, s.File)
+		parts = append(parts, fmt.Sprintf("for N = 1…%d in turn, `Origin:` of ten requests to a site two `https://siteN.example`, "+
+			"three `https://www.siteN.example`, two `https://cdn.siteN.example`, two `https://a.b.siteN.example` and one "+
+			"the next site's `https://site(N+1).example` (refused)", s.Count))
 	}
 	for _, f := range r.Header {
 		parts = append(parts, fmt.Sprintf("`%s: %s`", f[0], f[1]))

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"corsedge/bench/internal/report"
@@ -36,6 +37,9 @@ func figure(sec *report.Section, t scenario.Target) (float64, string, bool) {
 		grow := mib(sec.Rows[0].RSSAfter - sec.Rows[0].RSSBefore)
 		return grow, fmt.Sprintf("%+.1f MiB", grow), true
 	}
+	if t.Metric == "startup" || t.Metric == "edit" {
+		return lifecycleFigure(sec, t)
+	}
 	for _, r := range sec.Rows {
 		if !strings.HasPrefix(r.Label, t.Row) || r.Skipped != "" || len(r.CPURatio) == 0 {
 			continue
@@ -45,6 +49,31 @@ func figure(sec *report.Section, t scenario.Target) (float64, string, bool) {
 			x = report.Median(r.RPSRatio)
 		}
 		return x, fmt.Sprintf("corsedge ÷ %s = %.3f", t.Row, x), true
+	}
+	return 0, "", false
+}
+
+// lifecycleFigure is the median start-up or the slowest edit of the row t
+// names (corsedge's when Row is ""), in milliseconds.
+func lifecycleFigure(sec *report.Section, t scenario.Target) (float64, string, bool) {
+	for _, r := range sec.Rows {
+		if t.Row != "" && !strings.HasPrefix(r.Label, t.Row) {
+			continue
+		}
+		ds, what := r.Startups, "median start-up"
+		if t.Metric == "edit" {
+			ds, what = r.Edits, "slowest edit"
+		}
+		if len(ds) == 0 {
+			return 0, "", false
+		}
+		s := slices.Sorted(slices.Values(ds))
+		x := s[len(s)/2]
+		if t.Metric == "edit" {
+			x = s[len(s)-1]
+		}
+		ms := float64(x) / 1e6
+		return ms, fmt.Sprintf("%s: %s %.0f ms", r.Label, what, ms), true
 	}
 	return 0, "", false
 }

@@ -103,16 +103,17 @@ func (w *goWorker) loop(ctx context.Context) {
 			}
 			conn, br = c, bufio.NewReaderSize(c, 16<<10)
 		}
-		w.buf = req.appendTo(w.buf[:0], opt.Addr, &w.run.next)
+		var want int
+		w.buf, want = req.appendTo(w.buf[:0], opt.Addr, &w.run.next, opt.Status)
 		if !req.Close {
 			t0 = time.Now() // keep-alive: the round trip only; else from the connect
 		}
 		conn.SetDeadline(time.Now().Add(ioTimeout))
-		status, err := roundTrip(conn, br, w.buf, req.Method == "HEAD")
+		status, closing, err := roundTrip(conn, br, w.buf, req.Method == "HEAD")
 		if err == nil && req.Close {
 			err = awaitClose(br)
 		}
-		if err != nil || req.Close {
+		if err != nil || req.Close || closing {
 			conn.Close()
 			conn = nil
 		}
@@ -121,8 +122,8 @@ func (w *goWorker) loop(ctx context.Context) {
 			continue
 		}
 		w.hist.record(time.Since(t0))
-		if status != opt.Status {
-			w.fail(ctx, fmt.Errorf("status %d, want %d", status, opt.Status))
+		if status != want {
+			w.fail(ctx, fmt.Errorf("status %d, want %d", status, want))
 			continue
 		}
 		w.ok++
@@ -176,11 +177,21 @@ func (w *goWorker) fail(ctx context.Context, err error) {
 	}
 }
 
-// appendTo appends the request's bytes; next is the shared rotation cursor.
-func (r *Request) appendTo(b []byte, host string, next *int64) []byte {
+// appendTo appends the request's bytes and returns the status its answer
+// must have (status, or a refused site's); next is the shared rotation cursor.
+func (r *Request) appendTo(b []byte, host string, next *int64, status int) ([]byte, int) {
 	b = append(b, r.Method...)
 	b = append(b, ' ')
-	b = append(b, r.Path...)
+	path, origin := r.Path, ""
+	if s := r.Sites; s != nil {
+		i := atomic.AddInt64(next, 1) - 1
+		var allowed bool
+		origin, path, allowed = s.At(i)
+		if !allowed && s.Refused != 0 {
+			status = s.Refused
+		}
+	}
+	b = append(b, path...)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, host...)
 	b = append(b, "\r\n"...)
@@ -192,73 +203,82 @@ func (r *Request) appendTo(b []byte, host string, next *int64) []byte {
 		b = append(b, r.Origin.Origin(atomic.AddInt64(next, 1)-1)...)
 		b = append(b, "\r\n"...)
 	}
+	if origin != "" {
+		b = append(b, "Origin: "...)
+		b = append(b, origin...)
+		b = append(b, "\r\n"...)
+	}
 	for _, f := range r.Header {
 		b = append(b, f[0]...)
 		b = append(b, ": "...)
 		b = append(b, f[1]...)
 		b = append(b, "\r\n"...)
 	}
-	return append(b, "\r\n"...)
+	return append(b, "\r\n"...), status
 }
 
 // roundTrip writes one request and reads its whole response, returning the
-// status. It understands Content-Length and chunked bodies, the only two
-// forms the servers under test send.
-func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, error) {
+// status and whether the server closes the connection after it
+// (Connection: close, as nginx sends from a worker that is shutting down
+// on a reload). It understands Content-Length and chunked bodies, the
+// only two forms the servers under test send.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, bool, error) {
 	if _, err := conn.Write(req); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, fmt.Errorf("bad status line %q", line)
+		return 0, false, fmt.Errorf("bad status line %q", line)
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, fmt.Errorf("bad status line %q", line)
+		return 0, false, fmt.Errorf("bad status line %q", line)
 	}
-	length, chunked, err := readHead(br)
+	length, chunked, closing, err := readHead(br)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	switch {
 	case head || status == 204 || status == 304 || status < 200:
-		return status, nil
+		return status, closing, nil
 	case chunked:
-		return status, skipChunked(br)
+		return status, closing, skipChunked(br)
 	case length < 0:
-		return 0, errors.New("response without Content-Length on a keep-alive connection")
+		return 0, false, errors.New("response without Content-Length on a keep-alive connection")
 	}
 	_, err = br.Discard(int(length))
-	return status, err
+	return status, closing, err
 }
 
 // readHead reads the header lines up to the blank one.
-func readHead(br *bufio.Reader) (length int64, chunked bool, err error) {
+func readHead(br *bufio.Reader) (length int64, chunked, closing bool, err error) {
 	length = -1
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return 0, false, err
+			return 0, false, false, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
-			return length, chunked, nil
+			return length, chunked, closing, nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return 0, false, fmt.Errorf("bad header line %q", line)
+			return 0, false, false, fmt.Errorf("bad header line %q", line)
 		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, err = strconv.ParseInt(string(value), 10, 64); err != nil {
-				return 0, false, fmt.Errorf("bad Content-Length %q", value)
+				return 0, false, false, fmt.Errorf("bad Content-Length %q", value)
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
 		}
 	}
 }
@@ -276,7 +296,7 @@ func skipChunked(br *bufio.Reader) error {
 			return fmt.Errorf("bad chunk size %q", line)
 		}
 		if n == 0 {
-			_, _, err := readHead(br) // trailers up to the blank line
+			_, _, _, err := readHead(br) // trailers up to the blank line
 			return err
 		}
 		if _, err := br.Discard(int(n) + 2); err != nil {

@@ -13,6 +13,10 @@ type Request struct {
 	Path   string
 	Header [][2]string // sent as given, in order
 	Origin *Rotation   // when set, each request carries the next Origin of the rotation
+	// Sites, when set, rotates the Origin and the path together (Path is
+	// then unused but for the report); the status of a refused position is
+	// Sites.Refused.
+	Sites *Sites
 	// Close sends Connection: close and opens a new connection for every
 	// request: over TLS, a handshake per request.
 	Close bool

@@ -70,7 +70,7 @@ func (w *Wrk) Run(ctx context.Context, req Request, opt Options) (Result, error)
 	if err != nil {
 		return Result{}, fmt.Errorf("load: %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return parseWrk(out, opt.Status)
+	return parseWrk(out, opt.Status, req.Sites, opt.Conns)
 }
 
 // wrkScript returns the Lua script that shapes wrk's requests and prints a
@@ -100,11 +100,16 @@ function request()
 end
 `, r.Count, luaString(r.Prefix), luaString(r.Suffix), start)
 	}
+	if s := req.Sites; s != nil {
+		b.WriteString(s.lua(start))
+	}
 	b.WriteString(`function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("wrk-result requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+  local refused = 0
+  if refused_sent then refused = refused_sent() end
+  io.write(string.format("wrk-result requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d refused=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout))
+    e.connect, e.read, e.write, e.status, e.timeout, refused))
 end
 `)
 	return b.String()
@@ -118,8 +123,11 @@ func luaString(s string) string {
 
 // parseWrk reads the summary line the script prints. wrk counts every
 // status above 399 as an error; when status itself is one (a refused
-// preflight's 403), those are the expected answers, not errors.
-func parseWrk(out []byte, status int) (Result, error) {
+// preflight's 403), those are the expected answers, not errors. With a
+// sites rotation whose refusals are answered ≥ 400, those answers are
+// expected for the refused positions the script sent: at most one a
+// connection (conns) may still have been in flight when wrk stopped.
+func parseWrk(out []byte, status int, sites *Sites, conns int) (Result, error) {
 	var line string
 	for l := range strings.Lines(string(out)) {
 		if strings.HasPrefix(l, "wrk-result ") {
@@ -146,11 +154,18 @@ func parseWrk(out []byte, status int) (Result, error) {
 		P99:       time.Duration(v["p99_us"]) * time.Microsecond,
 		Errors:    v["connect"] + v["read"] + v["write"] + v["timeout"],
 	}
-	if status < 400 {
+	switch {
+	case sites != nil && sites.Refused >= 400:
+		// Every answer counts; the 403s must match the refusals sent.
+		if lost := v["refused"] - v["status"]; lost < 0 || lost > int64(conns)+res.Errors {
+			res.Errors += max(-lost, lost-int64(conns)-res.Errors)
+			res.FirstError = fmt.Sprintf("wrk: %d statuses ≥ 400 for %d refused requests sent (%d connections)", v["status"], v["refused"], conns)
+		}
+	case status < 400:
 		res.Errors += v["status"]
 		res.Requests -= v["status"]
 	}
-	if res.Errors > 0 {
+	if res.Errors > 0 && res.FirstError == "" {
 		res.FirstError = fmt.Sprintf("wrk: %d connect, %d read, %d write, %d timeout errors; %d statuses ≥ 400",
 			v["connect"], v["read"], v["write"], v["timeout"], v["status"])
 	}

@@ -22,7 +22,7 @@ wrk-result requests=180000 duration_us=2000000 p50_us=300 p99_us=1200 connect=0 
 		{desc: "statuses ≥ 400 are the answers when 403 is expected", status: 403, requests: 180000, errors: 1, firstError: true},
 	}
 	for _, tc := range tests {
-		res, err := parseWrk([]byte(out), tc.status)
+		res, err := parseWrk([]byte(out), tc.status, nil, 64)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.desc, err)
 		}
@@ -36,7 +36,7 @@ wrk-result requests=180000 duration_us=2000000 p50_us=300 p99_us=1200 connect=0 
 			t.Errorf("%s: %v req/s, want %v", tc.desc, res.RPS(), want)
 		}
 	}
-	if _, err := parseWrk([]byte("unable to connect to 127.0.0.1:1 Connection refused\n"), 200); err == nil {
+	if _, err := parseWrk([]byte("unable to connect to 127.0.0.1:1 Connection refused\n"), 200, nil, 64); err == nil {
 		t.Error("output without a wrk-result line parsed")
 	}
 }

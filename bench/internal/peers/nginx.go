@@ -42,6 +42,9 @@ func nginxMissing() string {
 // nginxCommand writes an nginx.conf with the policy and returns the
 // command that runs nginx in the foreground with it.
 func nginxCommand(env *Env, addr string, l Launch) ([]string, error) {
+	if l.Sites != nil {
+		return nginxSitesCommand(env, addr, l, false)
+	}
 	dir := nginxDir(env, addr)
 	if err := os.MkdirAll(filepath.Join(dir, "temp"), 0o755); err != nil {
 		return nil, err

@@ -35,6 +35,11 @@ type Launch struct {
 	CPUProfile string         // corsedge: write a CPU profile of the run here
 	Admin      bool           // corsedge: serve the admin listener, on a free port
 	TLS        bool           // serve HTTPS only, with the fixture's certificate and key
+	// Sites, when set, serves the sites fixture instead of the shared one:
+	// corsedge its tree and rules (SitesRules when set: the directory
+	// layout's main file), nginx a configuration made from it.
+	Sites      *fixture.Sites
+	SitesRules string
 
 	adminAddr string // the port Start picked for it
 }
@@ -91,8 +96,15 @@ func corsedgeCommand(env *Env, addr string, l Launch) []string {
 	} else {
 		args = append(args, "-addr", addr)
 	}
-	args = append(args, "-admin", l.adminAddr, "-root", env.Files.Root,
-		"-rules", env.Files.Rules, "-poll", "0")
+	root, rules := env.Files.Root, env.Files.Rules
+	if l.Sites != nil {
+		root, rules = l.Sites.Root, l.Sites.Rules
+		if l.SitesRules != "" {
+			rules = l.SitesRules
+		}
+	}
+	args = append(args, "-admin", l.adminAddr, "-root", root,
+		"-rules", rules, "-poll", "0")
 	if l.CacheSize > 0 {
 		args = append(args, "-cache-size", fmt.Sprint(l.CacheSize))
 	}
@@ -136,7 +148,20 @@ var Peers = []*Peer{
 		Name: "nginx", Label: "nginx", Missing: nginxMissing(), TLS: true,
 		command: nginxCommand, resumedLog: nginxResumedLog,
 	},
+	{
+		// Sites only: a cheaper nginx that leans on the fixture's siteN naming.
+		Name: "nginx-regex", Label: NginxRegexLabel, Missing: nginxMissing(),
+		command: func(env *Env, addr string, l Launch) ([]string, error) {
+			if l.Sites == nil {
+				return nil, fmt.Errorf("peers: nginx-regex serves only the sites suite")
+			}
+			return nginxSitesCommand(env, addr, l, true)
+		},
+	},
 }
+
+// NginxRegexLabel is the nginx-regex peer's row.
+const NginxRegexLabel = "one-regex nginx (site number from the Origin by a regex: relies on the siteN naming)"
 
 // bareCommand writes the fixed answer and runs the bare peer with it.
 func bareCommand(env *Env, addr string, l Launch) ([]string, error) {

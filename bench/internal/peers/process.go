@@ -26,6 +26,7 @@ type Process struct {
 	resumedLog string        // see Peer.resumedLog; "" when it keeps none
 	pids       []int         // the process and its children (nginx workers), found once it serves
 	args       []string      // its command line
+	started    time.Time     // just before the exec
 }
 
 // Start starts p, pinned to env.Cores, and waits until it accepts
@@ -41,16 +42,62 @@ func Start(env *Env, p *Peer, l Launch) (*Process, error) {
 	var err error
 	for range 3 {
 		var proc *Process
-		if proc, err = start(env, p, l); err == nil || !errors.Is(err, errExited) {
+		if proc, err = start(env, p, l, nil); err == nil || !errors.Is(err, errExited) {
 			return proc, err
 		}
 	}
 	return nil, err
 }
 
+// StartTimed starts p as Start does, but instead of waiting for a
+// connection it calls ready(addr) over and over until it reports true,
+// and returns the time from the exec to that: start-up to the first
+// correct answer.
+func StartTimed(env *Env, p *Peer, l Launch, ready func(addr string) bool) (*Process, time.Duration, error) {
+	if p.Missing != "" {
+		return nil, 0, fmt.Errorf("%s: %s", p.Name, p.Missing)
+	}
+	var took time.Duration
+	wait := func(proc *Process) error {
+		deadline := proc.started.Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if !proc.Alive() {
+				return errExited
+			}
+			if ready(proc.Addr) {
+				took = time.Since(proc.started)
+				return nil
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return fmt.Errorf("not ready on %s after 30s", proc.Addr)
+	}
+	proc, err := start(env, p, l, wait)
+	return proc, took, err
+}
+
+// Rewrite writes the server's configuration again from l (nginx: from
+// l.Sites, edited since the start) and has it reload: nginx -s reload,
+// which returns once the master has the signal.
+func (p *Process) Rewrite(env *Env, l Launch) error {
+	l.adminAddr = p.admin
+	args, err := p.Peer.command(env, p.Addr, l)
+	if err != nil {
+		return err
+	}
+	if p.Peer.command == nil || !strings.HasSuffix(args[0], "nginx") {
+		return fmt.Errorf("peers: %s does not reload on a signal", p.Peer.Name)
+	}
+	if out, err := exec.Command(args[0], append(args[1:], "-s", "reload")...).CombinedOutput(); err != nil {
+		return fmt.Errorf("nginx -s reload: %v\n%s", err, out)
+	}
+	return nil
+}
+
 var errExited = errors.New("exited before serving")
 
-func start(env *Env, p *Peer, l Launch) (*Process, error) {
+// start starts p once and waits until wait (nil: waitReady) says it serves.
+func start(env *Env, p *Peer, l Launch, wait func(*Process) error) (*Process, error) {
 	addr, err := FreeAddr()
 	if err != nil {
 		return nil, err
@@ -77,15 +124,19 @@ func start(env *Env, p *Peer, l Launch) (*Process, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Should the harness die without stopping it, the server goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %v", p.Name, err)
 	}
-	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile, args: args}
+	proc := &Process{Peer: p, Addr: addr, admin: l.adminAddr, cmd: cmd, done: make(chan struct{}), log: logFile, args: args, started: started}
 	if p.resumedLog != nil && l.TLS {
 		proc.resumedLog = p.resumedLog(env, addr)
 	}
 	go func() { cmd.Wait(); close(proc.done) }()
-	if err := proc.waitReady(10 * time.Second); err != nil {
+	if wait == nil {
+		wait = func(p *Process) error { return p.waitReady(10 * time.Second) }
+	}
+	if err := wait(proc); err != nil {
 		proc.Stop()
 		return nil, fmt.Errorf("%s (%s): %w\n%s", p.Name, strings.Join(args, " "), err, proc.LogTail())
 	}

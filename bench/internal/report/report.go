@@ -46,6 +46,9 @@ type Row struct {
 	FirstError string // the first of them
 	RSSBefore  int64  // resident bytes before the scenario's traffic; 0 when not measured
 	RSSAfter   int64  // and after it
+
+	Startups []time.Duration // exec to the first correct answer, per start (the sites suite)
+	Edits    []time.Duration // one-site edit to the first answer reflecting it, per edit
 }
 
 // Run is one timed run.

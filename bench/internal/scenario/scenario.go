@@ -13,7 +13,7 @@ import (
 // Scenario is one kind of request, timed on every server.
 type Scenario struct {
 	Name      string // as given to -scenarios
-	Suite     string // "cors", "assets" or "tls"
+	Suite     string // "cors", "assets", "tls", "ops" or "sites"
 	Title     string
 	Request   load.Request
 	Status    int  // what corsedge must answer
@@ -34,8 +34,14 @@ type Scenario struct {
 	// rivals corsedge with each of Against's, and the suite has no peers.
 	Subject *Variant
 	Against []Variant
-	Checks  []Check // what a peer's answer must share with corsedge's
-	Targets []Target
+	// Sites: every server serves the sites fixture (one rule per site);
+	// Request.Sites rotates over them, its Count set by the harness. A
+	// Baseline then runs on a corsedge of its own with the shared one-rule
+	// fixture: the table size's cost. Lifecycle also times start-up and
+	// one-site edits to effect under load.
+	Sites, Lifecycle bool
+	Checks           []Check // what a peer's answer must share with corsedge's
+	Targets          []Target
 }
 
 // Variant is corsedge started with extra flags (peers.CorsedgeWith). A
@@ -54,8 +60,9 @@ type Target struct {
 	// Row is the label prefix of the row whose pairwise ratio is judged
 	// (corsedge ÷ that row); "" judges corsedge's own memory growth.
 	Row string
-	// Metric is "cpu" (CPU per request), "rps" (requests per second) or
-	// "rss" (resident memory growth over the scenario, in MiB).
+	// Metric is "cpu" (CPU per request), "rps" (requests per second),
+	// "rss" (resident memory growth over the scenario, in MiB), "startup"
+	// (the median start-up, ms) or "edit" (the slowest edit to effect, ms).
 	Metric string
 	// Max bounds the median ratio (cpu) or the growth (rss) from above;
 	// Min bounds the median ratio (rps) from below. Zero means unbounded.
@@ -68,7 +75,7 @@ func (t Target) Met(x float64) bool {
 }
 
 // Suites lists the suites, in the order they run.
-var Suites = []string{"cors", "assets", "tls", "ops"}
+var Suites = []string{"cors", "assets", "tls", "ops", "sites"}
 
 // Sizes of the two churn rotations.
 const (
@@ -78,7 +85,7 @@ const (
 )
 
 // All returns every scenario, in the order they run.
-func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite(), ops()) }
+func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite(), ops(), sitesSuite()) }
 
 // preflight returns a preflight for the /js/ rule from origin.
 func preflight(origin string, header ...[2]string) load.Request {

@@ -33,6 +33,9 @@ type Shape struct {
 func Probe(ctx context.Context, addr string, conf *tls.Config, req load.Request) (*Shape, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	if req.Sites != nil {
+		req, _ = req.Fixed(0)
+	}
 	scheme := "http://"
 	if conf != nil {
 		scheme = "https://"

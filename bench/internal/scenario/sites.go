@@ -1,0 +1,56 @@
+package scenario
+
+import (
+	"fmt"
+
+	"corsedge/bench/internal/fixture"
+	"corsedge/bench/internal/load"
+)
+
+// DefaultSites is the sites suite's number of sites (harness.Config.Sites
+// changes it).
+const DefaultSites = 10_000
+
+// OneRule is the label prefix of the sites suite's baseline row: corsedge
+// on the cors suite's one-rule table, a process of its own.
+const OneRule = "corsedge, one rule"
+
+// sitesRequest is a request of the sites suite: its Origin and path rotate
+// over every site and its subdomains, one in ten refused.
+func sitesRequest(method string, refused int, header ...[2]string) load.Request {
+	return load.Request{Method: method, Path: fixture.SitePrefix + "N/" + fixture.SiteFile, Header: header,
+		Sites: &load.Sites{Count: DefaultSites, Prefix: fixture.SitePrefix, File: fixture.SiteFile, Refused: refused}}
+}
+
+// sitesSuite times one rule per site: a preflight and a GET spread over
+// every site, each against corsedge on one rule and against nginx.
+func sitesSuite() []*Scenario {
+	pre := allowedPreflight()
+	get := allowedGet()
+	targets := func(what string) []Target {
+		return []Target{
+			{Goal: fmt.Sprintf("%s over 10,000 sites: corsedge CPU/request ≤ 1.05 × its own on one rule", what),
+				Row: OneRule, Metric: "cpu", Max: 1.05},
+			{Goal: fmt.Sprintf("%s over 10,000 sites: corsedge CPU/request ≤ 1.0 × nginx's", what),
+				Row: "nginx", Metric: "cpu", Max: 1},
+		}
+	}
+	return []*Scenario{
+		{
+			Name: "sites-preflight", Suite: "sites",
+			Title: "preflights over 10,000 sites (one rule each) and their subdomains, one in ten refused",
+			Request: sitesRequest("OPTIONS", 403, [2]string{"Access-Control-Request-Method", "POST"},
+				[2]string{"Access-Control-Request-Headers", "content-type"}),
+			Status: 204, Sites: true, Lifecycle: true, Baseline: &pre, Checks: corsChecks,
+			Targets: append(targets("preflight"),
+				Target{Goal: "start-up with 10,000 sites (exec to the first 204) < 1 s", Metric: "startup", Max: 1000},
+				Target{Goal: "one-site edit to effect, under load, slowest of the edits < 200 ms", Metric: "edit", Max: 200}),
+		},
+		{
+			Name: "sites-get", Suite: "sites",
+			Title:   "GET of each site's 1 KiB font over 10,000 sites and their subdomains, one in ten from another site's origin",
+			Request: sitesRequest("GET", 0), Status: 200, Sites: true, Baseline: &get, Checks: corsChecks,
+			Targets: targets("GET"),
+		},
+	}
+}
