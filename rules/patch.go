@@ -116,3 +116,11 @@ func (l *Loader) touched(path string, patterns []string, changed []string) []str
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// Rescan makes the next LoadChanged a full Load, for a caller whose named
+// changes went unseen (the main file could not be read).
+func (l *Loader) Rescan() {
+	l.mu.Lock()
+	l.prev = nil
+	l.mu.Unlock()
+}
