@@ -145,25 +145,35 @@ func (l *Loader) finish(path string, main *parsedFile, included []*parsedFile, p
 	l.decodeAll(pending)
 	files := make(map[fileKey]*parsedFile, len(snap.files))
 	stats := make(map[string]fileStat, len(snap.files))
-	h := sha256.New()
 	for _, f := range snap.files {
 		files[f.key] = f
 		if st, ok := l.stats[f.key.path]; ok {
 			stats[f.key.path] = st
 		}
+	}
+	l.files, l.stats = files, stats
+	return l.seal(path, main, snap, problems)
+}
+
+// seal returns snap with its sums and digest, or the read problems, and
+// keeps its included files for LoadChanged when it has them all.
+func (l *Loader) seal(path string, main *parsedFile, snap *Snapshot, problems []error) (*Snapshot, error) {
+	h := sha256.New()
+	snap.sums = make([]FileSum, 0, len(snap.files))
+	for _, f := range snap.files {
 		snap.sums = append(snap.sums, FileSum{Path: f.key.path, SHA256: f.key.sum})
 		h.Write([]byte(f.key.path))
 		h.Write([]byte{0})
 		h.Write(f.key.sum[:])
 	}
-	l.files, l.stats = files, stats
+	l.prev = nil
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
 	}
 	// Only a complete scan can be patched: one with a read problem left
 	// files out that the next event may not name.
 	if main.cfg != nil {
-		l.prev = &scan{path: path, include: slices.Clone(main.cfg.include), files: included}
+		l.prev = &scan{path: path, main: main, include: slices.Clone(main.cfg.include), files: snap.files[1:]}
 	}
 	snap.digest = main.key.sum
 	if len(snap.files) > 1 {

@@ -12,6 +12,7 @@ import (
 // globs and the files they matched, in lexical order.
 type scan struct {
 	path    string
+	main    *parsedFile
 	include []string
 	files   []*parsedFile
 }
@@ -33,32 +34,60 @@ func (l *Loader) LoadChanged(path string, src []byte, changed []string) (*Snapsh
 	}
 	touched := l.touched(path, main.cfg.include, changed)
 	if len(touched) == 0 {
-		return l.finish(path, main, prev.files, nil)
+		return l.finishPatch(path, main, prev.files, nil)
 	}
-	byName := make(map[string]*parsedFile, len(prev.files)+len(touched))
-	for _, f := range prev.files {
-		byName[f.key.path] = f
-	}
+	// Merge the touched names into the last scan's sorted files, in order.
 	var problems []error
+	rest := prev.files
+	included := make([]*parsedFile, 0, len(rest)+len(touched))
 	for _, name := range touched {
+		i, found := slices.BinarySearchFunc(rest, name, func(f *parsedFile, name string) int {
+			return strings.Compare(f.key.path, name)
+		})
+		included = append(included, rest[:i]...)
+		var old *parsedFile
+		if found {
+			old, i = rest[i], i+1
+		}
+		rest = rest[i:]
 		f, err := l.include(name, false)
+		if old != nil && (err != nil || f.key != old.key) {
+			delete(l.files, old.key) // the bytes it had are gone
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			delete(byName, name) // removed: its rules go with it
+			delete(l.stats, name) // removed: its rules go with it
 			continue
 		case err != nil:
+			delete(l.stats, name)
 			problems = append(problems, &Problem{File: name, Reason: readReason(err)})
-			delete(byName, name)
 			continue
 		}
-		byName[name] = f
-	}
-	included := make([]*parsedFile, 0, len(byName))
-	for _, f := range byName {
 		included = append(included, f)
 	}
-	slices.SortFunc(included, func(a, b *parsedFile) int { return strings.Compare(a.key.path, b.key.path) })
-	return l.finish(path, main, included, problems)
+	included = append(included, rest...)
+	return l.finishPatch(path, main, included, problems)
+}
+
+// finishPatch is finish for LoadChanged: the files and stats kept are the
+// last scan's, less what LoadChanged dropped, plus what this one read.
+func (l *Loader) finishPatch(path string, main *parsedFile, included []*parsedFile, problems []error) (*Snapshot, error) {
+	snap := &Snapshot{files: append([]*parsedFile{main}, included...)}
+	var pending []*parsedFile
+	for _, f := range included {
+		if f.c == nil {
+			pending = append(pending, f)
+		}
+	}
+	l.decodeAll(pending)
+	if old := l.prev.main; old.key != main.key {
+		delete(l.files, old.key)
+	}
+	l.files[main.key] = main
+	for _, f := range pending {
+		l.files[f.key] = f
+	}
+	return l.seal(path, main, snap, problems)
 }
 
 // patchable reports whether every glob's directory part is literal, so
