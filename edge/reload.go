@@ -37,7 +37,11 @@ func (s *Server) Reload(trigger Trigger) error {
 
 // load is the one path from the rules file to the table in service, for
 // New (TriggerStart) and every reload alike: read, parse, install.
-func (s *Server) load(trigger Trigger) (err error) {
+func (s *Server) load(trigger Trigger) error { return s.loadChanged(trigger, nil, false) }
+
+// loadChanged is load told by the watcher which included files may have
+// changed, when named is set: only those are looked at (rules.LoadChanged).
+func (s *Server) loadChanged(trigger Trigger, changed []string, named bool) (err error) {
 	began := monotime()
 	defer func() {
 		if !errors.Is(err, ErrUnchanged) {
@@ -52,7 +56,13 @@ func (s *Server) load(trigger Trigger) (err error) {
 	// loader's own; only files whose bytes are new are decoded, and a poll
 	// reads every file whatever its stat says.
 	var snap *rules.Snapshot
-	if err == nil {
+	switch {
+	case err != nil && named:
+		s.loader.Rescan() // the names are spent: the next load looks at every file
+	case err != nil:
+	case named:
+		snap, err = s.loader.LoadChanged(s.cfg.RulesFile, c.Data, changed)
+	default:
 		snap, err = s.loader.Load(s.cfg.RulesFile, c.Data, trigger == TriggerPoll)
 	}
 	defer s.watchIncludes()

@@ -27,5 +27,15 @@ func (s *Server) filesChanged(c watch.Cause) {
 		s.Reload(TriggerPoll)
 		return
 	}
-	s.Reload(TriggerFSNotify)
+	// The names events gave in include directories: the reload stats and
+	// reads those site files alone, unless the watch says any may have changed.
+	var changed []string
+	named := false
+	if w := s.watcher.Load(); w != nil {
+		var all bool
+		changed, all = w.Changes()
+		named = !all
+	}
+	s.loadChanged(TriggerFSNotify, changed, named) // the outcome is kept for /status and the metrics
+	s.reloadCertificates(TriggerFSNotify)
 }

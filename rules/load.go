@@ -34,7 +34,9 @@ type Loader struct {
 	files  map[fileKey]*parsedFile // the last snapshot's files
 	dirs   []string                // where the last main file's globs look
 	stats  map[string]fileStat     // included files by path, as last read
+	prev   *scan                   // the last Load's included files, when it found them all
 	parses atomic.Uint64
+	statN  atomic.Uint64 // included files stat'ed, for tests
 }
 
 type fileKey struct {
@@ -92,15 +94,27 @@ func (s *Snapshot) Digest() [sha256.Size]byte { return s.digest }
 func (l *Loader) Load(path string, src []byte, verify bool) (*Snapshot, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	main := l.cached(path, sha256.Sum256(src))
+	return l.load(path, l.decodeMain(path, src), verify)
+}
+
+// decodeMain returns the main file at path with bytes src, decoded.
+func (l *Loader) decodeMain(path string, src []byte) *parsedFile {
+	sum := sha256.Sum256(src)
+	main := l.cached(path, sum)
 	if main == nil {
-		main = &parsedFile{key: fileKey{path, sha256.Sum256(src)}, src: src}
+		main = &parsedFile{key: fileKey{path, sum}, src: src}
 		main.decode(false)
 		l.parses.Add(1)
 	}
-	snap := &Snapshot{files: []*parsedFile{main}}
+	return main
+}
+
+// load is Load under the lock, with the main file decoded: every name the
+// globs match is stat'ed.
+func (l *Loader) load(path string, main *parsedFile, verify bool) (*Snapshot, error) {
+	var included []*parsedFile
 	var problems []error
-	var pending []*parsedFile
+	l.prev = nil
 	if main.cfg != nil {
 		l.dirs = includeDirs(path, main.cfg.include)
 		for _, name := range expand(path, main.cfg.include) {
@@ -112,29 +126,54 @@ func (l *Loader) Load(path string, src []byte, verify bool) (*Snapshot, error) {
 				problems = append(problems, &Problem{File: name, Reason: readReason(err)})
 				continue
 			}
-			if f.c == nil {
-				pending = append(pending, f)
-			}
-			snap.files = append(snap.files, f)
+			included = append(included, f)
+		}
+	}
+	return l.finish(path, main, included, problems)
+}
+
+// finish decodes what is new among included, keeps the files and stats of
+// this snapshot only, and returns it.
+func (l *Loader) finish(path string, main *parsedFile, included []*parsedFile, problems []error) (*Snapshot, error) {
+	snap := &Snapshot{files: append([]*parsedFile{main}, included...)}
+	var pending []*parsedFile
+	for _, f := range included {
+		if f.c == nil {
+			pending = append(pending, f)
 		}
 	}
 	l.decodeAll(pending)
 	files := make(map[fileKey]*parsedFile, len(snap.files))
 	stats := make(map[string]fileStat, len(snap.files))
-	h := sha256.New()
 	for _, f := range snap.files {
 		files[f.key] = f
 		if st, ok := l.stats[f.key.path]; ok {
 			stats[f.key.path] = st
 		}
+	}
+	l.files, l.stats = files, stats
+	return l.seal(path, main, snap, problems)
+}
+
+// seal returns snap with its sums and digest, or the read problems, and
+// keeps its included files for LoadChanged when it has them all.
+func (l *Loader) seal(path string, main *parsedFile, snap *Snapshot, problems []error) (*Snapshot, error) {
+	h := sha256.New()
+	snap.sums = make([]FileSum, 0, len(snap.files))
+	for _, f := range snap.files {
 		snap.sums = append(snap.sums, FileSum{Path: f.key.path, SHA256: f.key.sum})
 		h.Write([]byte(f.key.path))
 		h.Write([]byte{0})
 		h.Write(f.key.sum[:])
 	}
-	l.files, l.stats = files, stats
+	l.prev = nil
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
+	}
+	// Only a complete scan can be patched: one with a read problem left
+	// files out that the next event may not name.
+	if main.cfg != nil {
+		l.prev = &scan{path: path, main: main, include: slices.Clone(main.cfg.include), files: snap.files[1:]}
 	}
 	snap.digest = main.key.sum
 	if len(snap.files) > 1 {
@@ -198,6 +237,7 @@ func (l *Loader) cached(path string, sum [sha256.Size]byte) *parsedFile {
 // include returns the included file at name, decoded already when its
 // bytes were decoded before, else with its bytes for decodeAll.
 func (l *Loader) include(name string, verify bool) (*parsedFile, error) {
+	l.statN.Add(1)
 	fi, statErr := os.Stat(name)
 	if statErr != nil {
 		return nil, statErr

@@ -46,46 +46,56 @@ func BenchmarkLoadSites(b *testing.B) {
 
 // BenchmarkReloadOneSite is a reload after one site file was replaced (a
 // new inode, as a rename gives): stat every file, read and decode the new
-// one, rebuild the table. compile-ms is Compile alone.
+// one, rebuild the table; named=true is LoadChanged given the file's name,
+// as the watcher gives it. compile-ms is Compile alone.
 func BenchmarkReloadOneSite(b *testing.B) {
 	for _, n := range []int{10000} {
-		b.Run(fmt.Sprintf("sites=%d", n), func(b *testing.B) {
-			dir := sitesDir(b, n)
-			l := rules.NewLoader(readAll)
-			if _, err := load(b, l, dir); err != nil {
-				b.Fatal(err)
-			}
-			main := filepath.Join(dir, "rules.toml")
-			src := readFile(b, main)
-			var compile int64
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				name := filepath.Join(dir, fmt.Sprintf("sites.d/site%06d.toml", i%n))
-				tmp := filepath.Join(dir, "sites.d", ".tmp")
-				if err := os.WriteFile(tmp, []byte(siteSrc(i%n, fmt.Sprintf(", \"https://v%d.example\"", i))), 0o644); err != nil {
+		for _, named := range []bool{false, true} {
+			b.Run(fmt.Sprintf("sites=%d/named=%v", n, named), func(b *testing.B) {
+				dir := sitesDir(b, n)
+				l := rules.NewLoader(readAll)
+				if _, err := load(b, l, dir); err != nil {
 					b.Fatal(err)
 				}
-				if err := os.Rename(tmp, name); err != nil {
-					b.Fatal(err)
+				main := filepath.Join(dir, "rules.toml")
+				src := readFile(b, main)
+				var compile int64
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					name := filepath.Join(dir, fmt.Sprintf("sites.d/site%06d.toml", i%n))
+					tmp := filepath.Join(dir, "sites.d", ".tmp")
+					if err := os.WriteFile(tmp, []byte(siteSrc(i%n, fmt.Sprintf(", \"https://v%d.example\"", i))), 0o644); err != nil {
+						b.Fatal(err)
+					}
+					if err := os.Rename(tmp, name); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					before := l.Parses()
+					var snap *rules.Snapshot
+					var err error
+					if named { // the watcher named the file: LoadChanged
+						abs, _ := filepath.Abs(name)
+						snap, err = l.LoadChanged(main, src, []string{abs})
+					} else {
+						snap, err = l.Load(main, src, false)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					start := testingNow()
+					table, err := l.Compile(snap)
+					compile += testingSince(start)
+					if err != nil || len(table.Rules()) != n {
+						b.Fatal(err)
+					}
+					if l.Parses()-before != 1 {
+						b.Fatalf("%d files decoded, want 1", l.Parses()-before)
+					}
 				}
-				b.StartTimer()
-				before := l.Parses()
-				snap, err := l.Load(main, src, false)
-				if err != nil {
-					b.Fatal(err)
-				}
-				start := testingNow()
-				table, err := l.Compile(snap)
-				compile += testingSince(start)
-				if err != nil || len(table.Rules()) != n {
-					b.Fatal(err)
-				}
-				if l.Parses()-before != 1 {
-					b.Fatalf("%d files decoded, want 1", l.Parses()-before)
-				}
-			}
-			b.ReportMetric(float64(compile)/float64(b.N)/1e6, "compile-ms")
-		})
+				b.ReportMetric(float64(compile)/float64(b.N)/1e6, "compile-ms")
+			})
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -36,6 +37,10 @@ func (c Cause) String() string {
 const (
 	DefaultQuiet = 100 * time.Millisecond
 	DefaultMax   = 500 * time.Millisecond
+	// DefaultDirQuiet is the quiet period of a burst whose every event is in
+	// a WatchDirs directory: site files are written by rename (or read under
+	// a lease), so a shorter wait risks no half-written read.
+	DefaultDirQuiet = 30 * time.Millisecond
 	// RewatchEvery is how often a lost directory watch is re-added.
 	RewatchEvery = 250 * time.Millisecond
 	// configMapData is the symlink a Kubernetes ConfigMap volume swaps on
@@ -45,10 +50,13 @@ const (
 
 // Options tune a Watcher; zero values take the defaults.
 type Options struct {
-	Quiet  time.Duration // events stop this long before Changed runs; DefaultQuiet when 0
-	Max    time.Duration // never postpone Changed longer than this after a burst's first event; DefaultMax when 0
-	Poll   time.Duration // Changed(Poll) on every tick; none when 0 or negative
-	Logger *slog.Logger  // slog.Default() when nil
+	Quiet time.Duration // events stop this long before Changed runs; DefaultQuiet when 0
+	Max   time.Duration // never postpone Changed longer than this after a burst's first event; DefaultMax when 0
+	// DirQuiet replaces Quiet for a burst of events in WatchDirs directories
+	// only; min(DefaultDirQuiet, Quiet) when 0.
+	DirQuiet time.Duration
+	Poll     time.Duration // Changed(Poll) on every tick; none when 0 or negative
+	Logger   *slog.Logger  // slog.Default() when nil
 }
 
 // Watcher watches a set of files through their directories, and whole
@@ -58,8 +66,10 @@ type Watcher struct {
 	w    *fsnotify.Watcher // nil when inotify is unavailable: polling only
 	kick chan struct{}     // a directory was added by WatchDirs
 
-	mu   sync.Mutex          // guards dirs: WatchDirs runs beside Run's loop
-	dirs map[string]*dirInfo // by absolute directory
+	mu      sync.Mutex          // guards the fields below: WatchDirs and Changes run beside Run's loop
+	dirs    map[string]*dirInfo // by absolute directory
+	changed map[string]bool     // names in WatchDirs directories that events named since Changes
+	all     bool                // since Changes, something no name says may have changed any file
 }
 
 type dirInfo struct {
@@ -77,10 +87,13 @@ func New(paths []string, opt Options) *Watcher {
 	if opt.Max <= 0 {
 		opt.Max = DefaultMax
 	}
+	if opt.DirQuiet <= 0 {
+		opt.DirQuiet = min(DefaultDirQuiet, opt.Quiet)
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	wt := &Watcher{opt: opt, dirs: map[string]*dirInfo{}, kick: make(chan struct{}, 1)}
+	wt := &Watcher{opt: opt, dirs: map[string]*dirInfo{}, kick: make(chan struct{}, 1), changed: map[string]bool{}, all: true}
 	for _, p := range paths {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
@@ -148,6 +161,7 @@ func (wt *Watcher) WatchDirs(dirs []string) {
 		}
 	}
 	if added {
+		wt.all = true // its files may have changed before its watch was in place
 		select {
 		case wt.kick <- struct{}{}:
 		default:
@@ -195,7 +209,7 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 		defer calls.Done()
 		changed(c)
 	}
-	d := newDebouncer(wt.opt.Quiet, wt.opt.Max, func() { call(Event) })
+	d := newDebouncer(wt.opt.Quiet, wt.opt.DirQuiet, wt.opt.Max, func() { call(Event) })
 	defer func() {
 		d.stop()
 		callMu.Lock()
@@ -212,23 +226,24 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 			if !ok {
 				return
 			}
-			if wt.relevant(ev) {
-				d.event()
+			if ok, inDir := wt.relevant(ev); ok {
+				d.event(inDir)
 			}
 		case err, ok := <-errs:
 			if !ok {
 				return
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				d.event() // events were lost: the files may have changed
+				wt.changedAll()
+				d.event(false) // events were lost: the files may have changed
 				continue
 			}
 			wt.opt.Logger.Warn("file watch error", "error", err)
 		case <-wt.kick:
-			d.event()
+			d.event(false)
 		case <-rewatch.C:
 			if wt.rewatch() {
-				d.event()
+				d.event(false)
 			}
 		case <-poll:
 			go call(Poll)
@@ -236,9 +251,32 @@ func (wt *Watcher) Run(ctx context.Context, changed func(Cause)) {
 	}
 }
 
-// relevant reports whether ev may change one of the files, and notes a
-// watched directory that went away.
-func (wt *Watcher) relevant(ev fsnotify.Event) bool {
+// Changes returns the names in WatchDirs directories that events named
+// since the last call, and all set when something else may have changed any
+// file (dropped events, a ..data swap, a directory watched anew or again,
+// or the first call): then every file must be looked at.
+func (wt *Watcher) Changes() (names []string, all bool) {
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	all = wt.all
+	if !all {
+		names = slices.Sorted(maps.Keys(wt.changed))
+	}
+	clear(wt.changed)
+	wt.all = false
+	return names, all
+}
+
+func (wt *Watcher) changedAll() {
+	wt.mu.Lock()
+	wt.all = true
+	wt.mu.Unlock()
+}
+
+// relevant reports whether ev may change one of the files, and whether it
+// named a name in a WatchDirs directory only; it notes the name for
+// Changes, and a watched directory that went away.
+func (wt *Watcher) relevant(ev fsnotify.Event) (ok, inDir bool) {
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
 	if d := wt.dirs[ev.Name]; d != nil && ev.Has(fsnotify.Remove|fsnotify.Rename) {
@@ -246,13 +284,29 @@ func (wt *Watcher) relevant(ev fsnotify.Event) bool {
 		// the renamed directory); re-add it by path.
 		wt.w.Remove(ev.Name)
 		d.watching = false
+		wt.all = true
 	}
 	d := wt.dirs[filepath.Dir(ev.Name)]
 	if d == nil {
-		return false
+		return false, false
 	}
 	name := filepath.Base(ev.Name)
-	return d.any || name == configMapData || slices.Contains(d.names, name)
+	switch {
+	case name == configMapData:
+		// A ConfigMap swap changes every file behind ..data, and no event
+		// names them.
+		wt.all = true
+		return true, false
+	case slices.Contains(d.names, name):
+		if d.any {
+			wt.changed[ev.Name] = true
+		}
+		return true, false
+	case d.any:
+		wt.changed[ev.Name] = true
+		return true, true
+	}
+	return false, false
 }
 
 // rewatch re-adds lost directory watches and reports whether one came back.
