@@ -22,7 +22,7 @@ func (ix *Index) Lookup(origin []byte) (prio int, ok bool) {
 		return best.prio, best.ok
 	}
 	if id, hostPort, ok := cutScheme(origin); ok {
-		ix.byScheme[id].lookup(&best, hostPort, defaultPorts[id])
+		ix.lookup(&best, id, hostPort)
 	}
 	return best.prio, best.ok
 }
@@ -41,25 +41,26 @@ func cutScheme(origin []byte) (id int, hostPort []byte, ok bool) {
 	return 0, nil, false
 }
 
-// lookup adds to best the priorities of t's patterns matching hostPort.
-// Exact keys are serialized origins, so a plain map probe refuses every
-// malformed origin; the other shapes compare only part of it, so they need
-// the rest checked first.
-func (t *schemeIndex) lookup(best *minPrio, hostPort []byte, defaultPort uint16) {
-	best.probe(t.exact, hostPort)
-	if len(t.exactAnyPort)+len(t.wild)+len(t.wildAnyPort) == 0 {
+// lookup adds to best the priorities of the patterns of scheme id matching
+// hostPort. Exact keys are serialized origins, so a plain probe refuses
+// every malformed origin; the other shapes compare only part of it, so they
+// need the rest checked first.
+func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
+	ix.probe(best, id, exactShape, hostPort)
+	shapes := ix.shapes[id]
+	if shapes&^(1<<exactShape) == 0 {
 		return
 	}
 	host, port, hasPort := splitHostPort(hostPort)
 	if hasPort {
 		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
 		// out marks a forged or hand-made Origin.
-		if n, reason := parsePort(port); reason != "" || n == defaultPort {
+		if n, reason := parsePort(port); reason != "" || n == defaultPorts[id] {
 			return
 		}
 	}
-	best.probe(t.exactAnyPort, host)
-	if len(t.wild)+len(t.wildAnyPort) == 0 || checkHostname(host) != "" {
+	ix.probe(best, id, exactAnyPortShape, host)
+	if shapes&wildShapes == 0 || checkHostname(host) != "" {
 		return
 	}
 	// Probe each proper suffix that starts at a label boundary, from the
@@ -67,20 +68,28 @@ func (t *schemeIndex) lookup(best *minPrio, hostPort []byte, defaultPort uint16)
 	// labels costs no more probes than the table needs. host[0] is not a
 	// dot, so at least one label precedes each suffix: the apex is never
 	// matched, nor "evilexample.com" (no boundary before "example").
-	for i, labels := len(host)-1, 0; i > 0 && labels < t.wildLabels; i-- {
+	for i, labels := len(host)-1, 0; i > 0 && labels < int(ix.wildLabels[id]); i-- {
 		if host[i] == '.' {
 			labels++
-			best.probe(t.wild, hostPort[i+1:])
-			best.probe(t.wildAnyPort, host[i+1:])
+			ix.probe(best, id, wildShape, hostPort[i+1:])
+			ix.probe(best, id, wildAnyPortShape, host[i+1:])
 		}
 	}
 }
 
-// probe considers the priority m holds for key, if any. m[string(key)]
-// does not allocate.
-func (m *minPrio) probe(prios map[string]int, key []byte) {
-	if prio, ok := prios[string(key)]; ok {
-		m.add(prio)
+// probe considers the priority the index holds for key in scheme id and
+// shape sh, if any. A map probe m[string(key)] does not allocate.
+func (ix *Index) probe(best *minPrio, id int, sh shape, key []byte) {
+	if ix.big != nil {
+		if prio, ok := ix.big[id][sh][string(key)]; ok {
+			best.add(prio)
+		}
+		return
+	}
+	for i := range ix.small {
+		if k := &ix.small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
+			best.add(k.prio)
+		}
 	}
 }
 
