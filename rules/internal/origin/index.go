@@ -45,7 +45,7 @@ type shapeMaps [4]map[string]int
 // smallKey is one pattern of a small Index.
 type smallKey struct {
 	key    string
-	prio   int
+	prio   int32 // an Index with a larger priority uses the maps
 	scheme uint8
 	shape  shape
 }
@@ -91,32 +91,33 @@ func (ix *Index) Add(p Pattern, prio int) {
 		if p.kind == Wildcard {
 			ix.wildLabels[id] = max(ix.wildLabels[id], uint16(strings.Count(p.host, ".")+1))
 		}
-		ix.addKey(smallKey{key: p.keyFor(), prio: prio, scheme: uint8(id), shape: sh})
+		ix.addKey(id, sh, p.keyFor(), prio)
 	}
 }
 
-// addKey records k in the slice or, past smallMax keys, in the maps.
-func (ix *Index) addKey(k smallKey) {
-	if ix.big != nil {
-		addMap(&ix.big[k.scheme][k.shape], k.key, k.prio)
-		return
-	}
-	for i := range ix.small {
-		if o := &ix.small[i]; o.scheme == k.scheme && o.shape == k.shape && o.key == k.key {
-			o.prio = min(o.prio, k.prio)
+// addKey records key in the slice or, past smallMax keys (or a priority
+// past int32), in the maps.
+func (ix *Index) addKey(id int, sh shape, key string, prio int) {
+	if ix.big == nil && prio == int(int32(prio)) {
+		for i := range ix.small {
+			if o := &ix.small[i]; int(o.scheme) == id && o.shape == sh && o.key == key {
+				o.prio = min(o.prio, int32(prio))
+				return
+			}
+		}
+		if len(ix.small) < smallMax {
+			ix.small = append(ix.small, smallKey{key: key, prio: int32(prio), scheme: uint8(id), shape: sh})
 			return
 		}
 	}
-	if len(ix.small) < smallMax {
-		ix.small = append(ix.small, k)
-		return
+	if ix.big == nil {
+		ix.big = new([2]shapeMaps)
+		for _, o := range ix.small {
+			addMap(&ix.big[o.scheme][o.shape], o.key, int(o.prio))
+		}
+		ix.small = nil
 	}
-	ix.big = new([2]shapeMaps)
-	for _, o := range ix.small {
-		addMap(&ix.big[o.scheme][o.shape], o.key, o.prio)
-	}
-	ix.small = nil
-	addMap(&ix.big[k.scheme][k.shape], k.key, k.prio)
+	addMap(&ix.big[id][sh], key, prio)
 }
 
 // shape is the shape of p's key.

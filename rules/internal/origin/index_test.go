@@ -209,3 +209,14 @@ func TestLookupGrowKeepsSmaller(t *testing.T) {
 		t.Errorf("Lookup(https://a.com) = %d, %v, want 0, true", prio, ok)
 	}
 }
+
+// TestLookupLargePriority gives a priority past int32, which the scanned
+// form does not hold: it is kept whole.
+func TestLookupLargePriority(t *testing.T) {
+	var ix origin.Index
+	ix.Add(mustParse(t, "https://b.com"), 0)
+	ix.Add(mustParse(t, "https://a.com"), 1<<40)
+	if prio, ok := ix.Lookup([]byte("https://a.com")); !ok || prio != 1<<40 {
+		t.Errorf("Lookup(https://a.com) = %d, %v, want %d, true", prio, ok, 1<<40)
+	}
+}

@@ -88,7 +88,7 @@ func (ix *Index) probe(best *minPrio, id int, sh shape, key []byte) {
 	}
 	for i := range ix.small {
 		if k := &ix.small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
-			best.add(k.prio)
+			best.add(int(k.prio))
 		}
 	}
 }
