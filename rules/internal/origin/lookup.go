@@ -46,7 +46,12 @@ func cutScheme(origin []byte) (id int, hostPort []byte, ok bool) {
 // every malformed origin; the other shapes compare only part of it, so they
 // need the rest checked first.
 func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
-	ix.probe(best, id, exactShape, hostPort)
+	var maps *shapeMaps // nil while the index is a slice
+	if ix.big != nil {
+		maps = &ix.big[id]
+	}
+	small := ix.small
+	probe(best, maps, small, id, exactShape, hostPort)
 	shapes := ix.shapes[id]
 	if shapes&^(1<<exactShape) == 0 {
 		return
@@ -59,7 +64,7 @@ func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
 			return
 		}
 	}
-	ix.probe(best, id, exactAnyPortShape, host)
+	probe(best, maps, small, id, exactAnyPortShape, host)
 	if shapes&wildShapes == 0 || checkHostname(host) != "" {
 		return
 	}
@@ -68,27 +73,34 @@ func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
 	// labels costs no more probes than the table needs. host[0] is not a
 	// dot, so at least one label precedes each suffix: the apex is never
 	// matched, nor "evilexample.com" (no boundary before "example").
-	for i, labels := len(host)-1, 0; i > 0 && labels < int(ix.wildLabels[id]); i-- {
+	for i, labels, most := len(host)-1, 0, int(ix.wildLabels[id]); i > 0 && labels < most; i-- {
 		if host[i] == '.' {
 			labels++
-			ix.probe(best, id, wildShape, hostPort[i+1:])
-			ix.probe(best, id, wildAnyPortShape, host[i+1:])
+			probe(best, maps, small, id, wildShape, hostPort[i+1:])
+			probe(best, maps, small, id, wildAnyPortShape, host[i+1:])
 		}
 	}
 }
 
-// probe considers the priority the index holds for key in scheme id and
-// shape sh, if any. A map probe m[string(key)] does not allocate.
-func (ix *Index) probe(best *minPrio, id int, sh shape, key []byte) {
-	if ix.big != nil {
-		if prio, ok := ix.big[id][sh][string(key)]; ok {
+// probe considers the priority held for key in scheme id and shape sh, in
+// maps or, when it is nil, in small. A map probe m[string(key)] does not
+// allocate.
+func probe(best *minPrio, maps *shapeMaps, small []smallKey, id int, sh shape, key []byte) {
+	if maps != nil {
+		if prio, ok := maps[sh][string(key)]; ok {
 			best.add(prio)
 		}
 		return
 	}
-	for i := range ix.small {
-		if k := &ix.small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
+	scan(best, small, id, sh, key)
+}
+
+// scan is probe over the slice of a small index; its keys are distinct.
+func scan(best *minPrio, small []smallKey, id int, sh shape, key []byte) {
+	for i := range small {
+		if k := &small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
 			best.add(int(k.prio))
+			return
 		}
 	}
 }
