@@ -44,27 +44,21 @@ func cutScheme(origin []byte) (id int, hostPort []byte, ok bool) {
 // lookup adds to best the priorities of the patterns of scheme id matching
 // hostPort. Exact keys are serialized origins, so a plain probe refuses
 // every malformed origin; the other shapes compare only part of it, so they
-// need the rest checked first.
+// need the rest checked first. The two forms of an index have a copy each
+// of this walk, so that every probe is inlined.
 func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
-	var maps *shapeMaps // nil while the index is a slice
+	shapes, most := ix.shapes[id], int(ix.wildLabels[id])
 	if ix.big != nil {
-		maps = &ix.big[id]
-	}
-	small := ix.small
-	probe(best, maps, small, id, exactShape, hostPort)
-	shapes := ix.shapes[id]
-	if shapes&^(1<<exactShape) == 0 {
+		ix.big[id].lookup(best, hostPort, shapes, most, defaultPorts[id])
 		return
 	}
-	host, port, hasPort := splitHostPort(hostPort)
-	if hasPort {
-		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
-		// out marks a forged or hand-made Origin.
-		if n, reason := parsePort(port); reason != "" || n == defaultPorts[id] {
-			return
-		}
+	small := ix.small
+	scan(best, small, id, exactShape, hostPort)
+	host, ok := partialHost(hostPort, shapes, defaultPorts[id])
+	if !ok {
+		return
 	}
-	probe(best, maps, small, id, exactAnyPortShape, host)
+	scan(best, small, id, exactAnyPortShape, host)
 	if shapes&wildShapes == 0 || checkHostname(host) != "" {
 		return
 	}
@@ -73,29 +67,61 @@ func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
 	// labels costs no more probes than the table needs. host[0] is not a
 	// dot, so at least one label precedes each suffix: the apex is never
 	// matched, nor "evilexample.com" (no boundary before "example").
-	for i, labels, most := len(host)-1, 0, int(ix.wildLabels[id]); i > 0 && labels < most; i-- {
+	for i, labels := len(host)-1, 0; i > 0 && labels < most; i-- {
 		if host[i] == '.' {
 			labels++
-			probe(best, maps, small, id, wildShape, hostPort[i+1:])
-			probe(best, maps, small, id, wildAnyPortShape, host[i+1:])
+			scan(best, small, id, wildShape, hostPort[i+1:])
+			scan(best, small, id, wildAnyPortShape, host[i+1:])
 		}
 	}
 }
 
-// probe considers the priority held for key in scheme id and shape sh, in
-// maps or, when it is nil, in small. A map probe m[string(key)] does not
-// allocate.
-func probe(best *minPrio, maps *shapeMaps, small []smallKey, id int, sh shape, key []byte) {
-	if maps != nil {
-		if prio, ok := maps[sh][string(key)]; ok {
-			best.add(prio)
-		}
+// lookup is Index.lookup over maps, one probe per key.
+func (m *shapeMaps) lookup(best *minPrio, hostPort []byte, shapes uint8, most int, defaultPort uint16) {
+	best.probe(m[exactShape], hostPort)
+	host, ok := partialHost(hostPort, shapes, defaultPort)
+	if !ok {
 		return
 	}
-	scan(best, small, id, sh, key)
+	best.probe(m[exactAnyPortShape], host)
+	if shapes&wildShapes == 0 || checkHostname(host) != "" {
+		return
+	}
+	for i, labels := len(host)-1, 0; i > 0 && labels < most; i-- { // as in Index.lookup
+		if host[i] == '.' {
+			labels++
+			best.probe(m[wildShape], hostPort[i+1:])
+			best.probe(m[wildAnyPortShape], host[i+1:])
+		}
+	}
 }
 
-// scan is probe over the slice of a small index; its keys are distinct.
+// partialHost returns the host of hostPort for the shapes that match on part
+// of an origin, and false when there are none or its port rules them out.
+func partialHost(hostPort []byte, shapes uint8, defaultPort uint16) ([]byte, bool) {
+	if shapes&^(1<<exactShape) == 0 {
+		return nil, false
+	}
+	host, port, hasPort := splitHostPort(hostPort)
+	if hasPort {
+		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
+		// out marks a forged or hand-made Origin.
+		if n, reason := parsePort(port); reason != "" || n == defaultPort {
+			return nil, false
+		}
+	}
+	return host, true
+}
+
+// probe considers the priority prios holds for key, if any.
+// prios[string(key)] does not allocate.
+func (m *minPrio) probe(prios map[string]int, key []byte) {
+	if prio, ok := prios[string(key)]; ok {
+		m.add(prio)
+	}
+}
+
+// scan is probe over the slice of a small index, whose keys are distinct.
 func scan(best *minPrio, small []smallKey, id int, sh shape, key []byte) {
 	for i := range small {
 		if k := &small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
