@@ -15,11 +15,22 @@ import (
 // [defaults], and its response header values joined once. A Rule is
 // immutable once its Table is built: its accessors return copies.
 type Rule struct {
-	name           string
-	file           string   // the included file it is in; "" for the main file
-	index          int      // 0-based position among its file's [[rule]] entries
-	paths          []string // path prefixes, as written
-	origins        []string // origin patterns, normalised ("https://a.com:443" is "https://a.com")
+	name      string
+	file      string   // the included file it is in; "" for the main file
+	index     int      // 0-based position among its file's [[rule]] entries
+	paths     []string // path prefixes, as written
+	patterns  []origin.Pattern
+	anyOrigin bool // lists "*": every origin matches, and ACAO is "*"
+
+	// Most rules inherit the same [defaults], so their settings and joined
+	// header values are one policy shared by all of them (see policyFor):
+	// thousands of site rules cost one copy, not thousands.
+	*policy
+}
+
+// A policy is a rule's settings after inheritance, with the values they
+// compile to. It is shared between rules and tables: never written to.
+type policy struct {
 	methods        []string
 	headers        []string
 	expose         []string
@@ -27,12 +38,9 @@ type Rule struct {
 	credentials    bool
 	privateNetwork bool
 	timing         bool
+	anyMethod      bool // lists "*" in methods
 	corp           string
-
-	patterns  []origin.Pattern
-	anyOrigin bool // lists "*": every origin matches, and ACAO is "*"
-	anyMethod bool // lists "*" in methods
-	headerSet header.Set
+	headerSet      header.Set
 
 	// Response header values, joined at compile time so that writing a
 	// response builds nothing. Shared by every response: never written to.
@@ -58,7 +66,13 @@ func (r *Rule) Paths() []string { return slices.Clone(r.paths) }
 
 // Origins returns the rule's origin patterns, normalised
 // ("https://a.com:443" is "https://a.com").
-func (r *Rule) Origins() []string { return slices.Clone(r.origins) }
+func (r *Rule) Origins() []string {
+	out := make([]string, len(r.patterns))
+	for i, p := range r.patterns {
+		out[i] = p.String()
+	}
+	return out
+}
 
 // Methods returns the methods the rule lists, after inheritance.
 func (r *Rule) Methods() []string { return slices.Clone(r.methods) }
@@ -97,20 +111,25 @@ func (r *Rule) Label() string {
 	return s
 }
 
-// compile prepares the rule's matching sets and header values.
+// compile prepares the rule's origin flags; its policy is compiled by
+// policyFor.
 func (r *Rule) compile() {
 	for _, p := range r.patterns {
 		if p.Kind() == origin.Any {
 			r.anyOrigin = true
 		}
 	}
-	r.anyMethod = slices.Contains(r.methods, "*")
-	r.headerSet = header.NewSet(r.headers)
-	r.allowMethods = []byte(joinMethods(r.methods))
-	r.allowHeaders = []byte(strings.Join(lowerAll(r.headers), ", "))
-	r.exposeHeaders = []byte(strings.Join(r.expose, ", "))
-	r.maxAgeValue = strconv.AppendInt(nil, int64(r.maxAge/time.Second), 10)
-	r.corpValue = []byte(r.corp)
+}
+
+// compile joins the policy's header values and builds its header set.
+func (p *policy) compile() {
+	p.anyMethod = slices.Contains(p.methods, "*")
+	p.headerSet = header.NewSet(p.headers)
+	p.allowMethods = []byte(joinMethods(p.methods))
+	p.allowHeaders = []byte(strings.Join(lowerAll(p.headers), ", "))
+	p.exposeHeaders = []byte(strings.Join(p.expose, ", "))
+	p.maxAgeValue = strconv.AppendInt(nil, int64(p.maxAge/time.Second), 10)
+	p.corpValue = []byte(p.corp)
 }
 
 // allowsMethod reports whether a preflight may ask for method m.

@@ -125,3 +125,35 @@ func BenchmarkTableMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMatchSites decides over a table of 10,000 site rules, with
+// origins spread over every site and its subdomains, one in ten refused.
+func BenchmarkMatchSites(b *testing.B) {
+	const n = 10000
+	var src strings.Builder
+	src.WriteString("version = 1\n")
+	for i := range n {
+		src.WriteString(siteSrc(i, ""))
+	}
+	table := mustParse(b, []byte(src.String()))
+	type req struct{ origin, path []byte }
+	reqs := make([]req, 4096)
+	for i := range reqs {
+		site := (i * 7919) % n
+		o := fmt.Sprintf("https://site%d.example", site)
+		switch {
+		case i%10 == 9:
+			o = fmt.Sprintf("https://site%d.example", (site+1)%n) // another site's origin: refused
+		case i%2 == 1:
+			o = fmt.Sprintf("https://www.site%d.example", site)
+		}
+		reqs[i] = req{[]byte(o), []byte(fmt.Sprintf("/s/%d/font.woff2", site))}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := reqs[i%len(reqs)]
+		table.Match(r.origin, r.path)
+		i++
+	}
+}

@@ -68,8 +68,8 @@ func (c *checker) validateEntries(cfg *config, defaults settings) []*Rule {
 func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 	at := entry{section: "rule", index: i, name: rc.name}
 	s := rc.settings.inherit(defaults)
-	r := &Rule{
-		name: rc.name, file: c.file, index: i, paths: rc.paths,
+	r := &Rule{name: rc.name, file: c.file, index: i, paths: rc.paths}
+	pol := policy{
 		methods: s.methods, headers: s.headers, expose: s.expose,
 		maxAge: *s.maxAge, credentials: *s.credentials,
 		privateNetwork: *s.privateNetwork, timing: *s.timing, corp: *s.corp,
@@ -93,11 +93,11 @@ func (c *checker) validateRule(i int, rc ruleConfig, defaults settings) *Rule {
 			continue
 		}
 		r.patterns = append(r.patterns, p)
-		r.origins = append(r.origins, p.String())
-		c.checkOrigin(at, j, p, r.credentials)
+		c.checkOrigin(at, j, p, pol.credentials)
 	}
 	c.checkSettings(at, rc.settings, s)
 	r.compile()
+	r.policy = policyFor(pol)
 	return r
 }
 

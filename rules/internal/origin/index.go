@@ -11,20 +11,43 @@ const MaxLen = 512
 // among the patterns that match a request Origin. A zero Index is empty and
 // ready to use. Add must not run concurrently with Lookup; once built, an
 // Index is safe for concurrent Lookups.
+//
+// Most indexes hold a site's few patterns, so up to smallMax of them are a
+// slice, scanned; past that they move to maps, so that a Lookup needs map
+// probes only, never a long scan.
 type Index struct {
-	byScheme  [2]schemeIndex // indexed by schemeID: http, https
-	anyOrigin minPrio        // "*"
-	null      minPrio        // "null"
+	small      []smallKey    // every scheme://host pattern, while there are at most smallMax
+	big        *[2]shapeMaps // every scheme://host pattern, indexed by schemeID, once there are more
+	shapes     [2]uint8      // by schemeID: bit 1<<shape set when a pattern of that shape is present
+	wildLabels [2]uint16     // by schemeID: the most labels in a wildcard suffix: deeper ones need no probe
+	anyOrigin  minPrio       // "*"
+	null       minPrio       // "null"
 }
 
-// schemeIndex holds one scheme's patterns, keyed by substrings of the
-// serialized origin, so that a Lookup needs map probes only, never a scan.
-type schemeIndex struct {
-	exact        map[string]int // "host[:port]" of scheme://host[:port]
-	exactAnyPort map[string]int // "host" of scheme://host:*
-	wild         map[string]int // "suffix[:port]" of scheme://*.suffix[:port]
-	wildAnyPort  map[string]int // "suffix" of scheme://*.suffix:*
-	wildLabels   int            // the most labels in a wildcard suffix: deeper ones need no probe
+// smallMax is the most scheme://host patterns an Index scans: a scan of a
+// few short keys costs less than hashing the probe key.
+const smallMax = 8
+
+// A shape is which part of a serialized origin a pattern's key is.
+type shape uint8
+
+const (
+	exactShape        shape = iota // "host[:port]" of scheme://host[:port]
+	exactAnyPortShape              // "host" of scheme://host:*
+	wildShape                      // "suffix[:port]" of scheme://*.suffix[:port]
+	wildAnyPortShape               // "suffix" of scheme://*.suffix:*
+	wildShapes        = 1<<wildShape | 1<<wildAnyPortShape
+)
+
+// shapeMaps holds one scheme's patterns, one map per shape.
+type shapeMaps [4]map[string]int
+
+// smallKey is one pattern of a small Index.
+type smallKey struct {
+	key    string
+	prio   int32 // an Index with a larger priority uses the maps
+	scheme uint8
+	shape  shape
 }
 
 // minPrio is the smallest priority seen so far, if any.
@@ -63,25 +86,51 @@ func (ix *Index) Add(p Pattern, prio int) {
 		if !ok {
 			panic("origin: Index.Add of a Pattern not made by ParsePattern")
 		}
-		t := &ix.byScheme[id]
-		addMap(t.mapFor(p), p.keyFor(), prio)
+		sh := p.shape()
+		ix.shapes[id] |= 1 << sh
 		if p.kind == Wildcard {
-			t.wildLabels = max(t.wildLabels, strings.Count(p.host, ".")+1)
+			ix.wildLabels[id] = max(ix.wildLabels[id], uint16(strings.Count(p.host, ".")+1))
 		}
+		ix.addKey(id, sh, p.keyFor(), prio)
 	}
 }
 
-// mapFor returns the map that holds patterns of p's shape.
-func (t *schemeIndex) mapFor(p Pattern) *map[string]int {
+// addKey records key in the slice or, past smallMax keys (or a priority
+// past int32), in the maps.
+func (ix *Index) addKey(id int, sh shape, key string, prio int) {
+	if ix.big == nil && prio == int(int32(prio)) {
+		for i := range ix.small {
+			if o := &ix.small[i]; int(o.scheme) == id && o.shape == sh && o.key == key {
+				o.prio = min(o.prio, int32(prio))
+				return
+			}
+		}
+		if len(ix.small) < smallMax {
+			ix.small = append(ix.small, smallKey{key: key, prio: int32(prio), scheme: uint8(id), shape: sh})
+			return
+		}
+	}
+	if ix.big == nil {
+		ix.big = new([2]shapeMaps)
+		for _, o := range ix.small {
+			addMap(&ix.big[o.scheme][o.shape], o.key, int(o.prio))
+		}
+		ix.small = nil
+	}
+	addMap(&ix.big[id][sh], key, prio)
+}
+
+// shape is the shape of p's key.
+func (p Pattern) shape() shape {
 	switch {
 	case p.kind == Wildcard && p.anyPort:
-		return &t.wildAnyPort
+		return wildAnyPortShape
 	case p.kind == Wildcard:
-		return &t.wild
+		return wildShape
 	case p.anyPort:
-		return &t.exactAnyPort
+		return exactAnyPortShape
 	}
-	return &t.exact
+	return exactShape
 }
 
 // keyFor is p's key in the map mapFor returns: the part of a matching

@@ -1,6 +1,8 @@
 package origin_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,4 +174,49 @@ func newIndex(t testing.TB, patterns []string) *origin.Index {
 		ix.Add(mustParse(t, s), i)
 	}
 	return &ix
+}
+
+// TestLookupManyPatterns repeats lookupCases on indexes past the size an
+// Index scans, padded with patterns that match none of the origins, so that
+// both of its forms answer alike.
+func TestLookupManyPatterns(t *testing.T) {
+	var filler []string
+	for i := range 10 {
+		filler = append(filler, fmt.Sprintf("https://filler%d.test", i), fmt.Sprintf("http://*.filler%d.test:*", i))
+	}
+	for _, tc := range lookupCases {
+		ix := newIndex(t, append(slices.Clone(tc.patterns), filler...))
+		prio, ok := ix.Lookup([]byte(tc.origin))
+		if !ok {
+			prio = -1
+		}
+		if prio != tc.want {
+			t.Errorf("%s: Lookup(%q) in %q and %d more = %d, want %d", tc.desc, tc.origin, tc.patterns, len(filler), prio, tc.want)
+		}
+	}
+}
+
+// TestLookupGrowKeepsSmaller adds a pattern again after the index outgrew
+// its scanned form: the smaller priority, given first, still wins.
+func TestLookupGrowKeepsSmaller(t *testing.T) {
+	var ix origin.Index
+	ix.Add(mustParse(t, "https://a.com"), 0)
+	for i := range 20 {
+		ix.Add(mustParse(t, fmt.Sprintf("https://s%d.com", i)), i+1)
+	}
+	ix.Add(mustParse(t, "https://a.com"), 30)
+	if prio, ok := ix.Lookup([]byte("https://a.com")); !ok || prio != 0 {
+		t.Errorf("Lookup(https://a.com) = %d, %v, want 0, true", prio, ok)
+	}
+}
+
+// TestLookupLargePriority gives a priority past int32, which the scanned
+// form does not hold: it is kept whole.
+func TestLookupLargePriority(t *testing.T) {
+	var ix origin.Index
+	ix.Add(mustParse(t, "https://b.com"), 0)
+	ix.Add(mustParse(t, "https://a.com"), 1<<40)
+	if prio, ok := ix.Lookup([]byte("https://a.com")); !ok || prio != 1<<40 {
+		t.Errorf("Lookup(https://a.com) = %d, %v, want %d, true", prio, ok, 1<<40)
+	}
 }

@@ -22,7 +22,7 @@ func (ix *Index) Lookup(origin []byte) (prio int, ok bool) {
 		return best.prio, best.ok
 	}
 	if id, hostPort, ok := cutScheme(origin); ok {
-		ix.byScheme[id].lookup(&best, hostPort, defaultPorts[id])
+		ix.lookup(&best, id, hostPort)
 	}
 	return best.prio, best.ok
 }
@@ -41,25 +41,25 @@ func cutScheme(origin []byte) (id int, hostPort []byte, ok bool) {
 	return 0, nil, false
 }
 
-// lookup adds to best the priorities of t's patterns matching hostPort.
-// Exact keys are serialized origins, so a plain map probe refuses every
-// malformed origin; the other shapes compare only part of it, so they need
-// the rest checked first.
-func (t *schemeIndex) lookup(best *minPrio, hostPort []byte, defaultPort uint16) {
-	best.probe(t.exact, hostPort)
-	if len(t.exactAnyPort)+len(t.wild)+len(t.wildAnyPort) == 0 {
+// lookup adds to best the priorities of the patterns of scheme id matching
+// hostPort. Exact keys are serialized origins, so a plain probe refuses
+// every malformed origin; the other shapes compare only part of it, so they
+// need the rest checked first. The two forms of an index have a copy each
+// of this walk, so that every probe is inlined.
+func (ix *Index) lookup(best *minPrio, id int, hostPort []byte) {
+	shapes, most := ix.shapes[id], int(ix.wildLabels[id])
+	if ix.big != nil {
+		ix.big[id].lookup(best, hostPort, shapes, most, defaultPorts[id])
 		return
 	}
-	host, port, hasPort := splitHostPort(hostPort)
-	if hasPort {
-		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
-		// out marks a forged or hand-made Origin.
-		if n, reason := parsePort(port); reason != "" || n == defaultPort {
-			return
-		}
+	small := ix.small
+	scan(best, small, id, exactShape, hostPort)
+	host, ok := partialHost(hostPort, shapes, defaultPorts[id])
+	if !ok {
+		return
 	}
-	best.probe(t.exactAnyPort, host)
-	if len(t.wild)+len(t.wildAnyPort) == 0 || checkHostname(host) != "" {
+	scan(best, small, id, exactAnyPortShape, host)
+	if shapes&wildShapes == 0 || checkHostname(host) != "" {
 		return
 	}
 	// Probe each proper suffix that starts at a label boundary, from the
@@ -67,20 +67,67 @@ func (t *schemeIndex) lookup(best *minPrio, hostPort []byte, defaultPort uint16)
 	// labels costs no more probes than the table needs. host[0] is not a
 	// dot, so at least one label precedes each suffix: the apex is never
 	// matched, nor "evilexample.com" (no boundary before "example").
-	for i, labels := len(host)-1, 0; i > 0 && labels < t.wildLabels; i-- {
+	for i, labels := len(host)-1, 0; i > 0 && labels < most; i-- {
 		if host[i] == '.' {
 			labels++
-			best.probe(t.wild, hostPort[i+1:])
-			best.probe(t.wildAnyPort, host[i+1:])
+			scan(best, small, id, wildShape, hostPort[i+1:])
+			scan(best, small, id, wildAnyPortShape, host[i+1:])
 		}
 	}
 }
 
-// probe considers the priority m holds for key, if any. m[string(key)]
-// does not allocate.
+// lookup is Index.lookup over maps, one probe per key.
+func (m *shapeMaps) lookup(best *minPrio, hostPort []byte, shapes uint8, most int, defaultPort uint16) {
+	best.probe(m[exactShape], hostPort)
+	host, ok := partialHost(hostPort, shapes, defaultPort)
+	if !ok {
+		return
+	}
+	best.probe(m[exactAnyPortShape], host)
+	if shapes&wildShapes == 0 || checkHostname(host) != "" {
+		return
+	}
+	for i, labels := len(host)-1, 0; i > 0 && labels < most; i-- { // as in Index.lookup
+		if host[i] == '.' {
+			labels++
+			best.probe(m[wildShape], hostPort[i+1:])
+			best.probe(m[wildAnyPortShape], host[i+1:])
+		}
+	}
+}
+
+// partialHost returns the host of hostPort for the shapes that match on part
+// of an origin, and false when there are none or its port rules them out.
+func partialHost(hostPort []byte, shapes uint8, defaultPort uint16) ([]byte, bool) {
+	if shapes&^(1<<exactShape) == 0 {
+		return nil, false
+	}
+	host, port, hasPort := splitHostPort(hostPort)
+	if hasPort {
+		// Browsers omit the default port (RFC 6454 §6.1), so one spelled
+		// out marks a forged or hand-made Origin.
+		if n, reason := parsePort(port); reason != "" || n == defaultPort {
+			return nil, false
+		}
+	}
+	return host, true
+}
+
+// probe considers the priority prios holds for key, if any.
+// prios[string(key)] does not allocate.
 func (m *minPrio) probe(prios map[string]int, key []byte) {
 	if prio, ok := prios[string(key)]; ok {
 		m.add(prio)
+	}
+}
+
+// scan is probe over the slice of a small index, whose keys are distinct.
+func scan(best *minPrio, small []smallKey, id int, sh shape, key []byte) {
+	for i := range small {
+		if k := &small[i]; k.shape == sh && int(k.scheme) == id && k.key == string(key) {
+			best.add(int(k.prio))
+			return
+		}
 	}
 }
 

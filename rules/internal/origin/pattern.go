@@ -18,10 +18,10 @@ const (
 // Pattern is one validated, normalised entry of a rule's origins list.
 // Patterns are comparable: equal patterns match the same origins.
 type Pattern struct {
-	kind    Kind
 	scheme  string // "http" or "https"; "" for Any and Null
 	host    string // as browsers serialize it; for Wildcard the suffix after "*."
 	port    uint16 // 0 when the scheme's default port (RFC 6454 §6.1 omits it)
+	kind    Kind   // after the strings, so that a Pattern packs into 40 bytes
 	anyPort bool   // ":*"; then port is 0
 }
 
