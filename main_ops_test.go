@@ -209,8 +209,16 @@ func TestDrainThroughSIGTERM(t *testing.T) {
 	case <-time.After(delay + 10*time.Second):
 		t.Fatalf("serve did not exit:\n%s", out.String())
 	}
-	close(stop)
-	wg.Wait()
+	// Each client ends by itself on its first refused connection (the
+	// listener is closed once serve has returned); stop only bounds it.
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(5 * time.Second):
+		close(stop)
+		<-finished
+	}
 
 	var inDelay, refused, reset, failed int
 	for _, r := range results {
