@@ -132,10 +132,9 @@ func (l *Loader) load(path string, main *parsedFile, verify bool) (*Snapshot, er
 	return l.finish(path, main, included, problems)
 }
 
-// finish decodes what is new among included, keeps the files and stats of
-// this snapshot only, and returns it.
-func (l *Loader) finish(path string, main *parsedFile, included []*parsedFile, problems []error) (*Snapshot, error) {
-	snap := &Snapshot{files: append([]*parsedFile{main}, included...)}
+// decodeNew decodes the files of included not decoded yet, and returns the
+// snapshot of main and included, and those newly decoded.
+func (l *Loader) decodeNew(main *parsedFile, included []*parsedFile) (*Snapshot, []*parsedFile) {
 	var pending []*parsedFile
 	for _, f := range included {
 		if f.c == nil {
@@ -143,6 +142,13 @@ func (l *Loader) finish(path string, main *parsedFile, included []*parsedFile, p
 		}
 	}
 	l.decodeAll(pending)
+	return &Snapshot{files: append([]*parsedFile{main}, included...)}, pending
+}
+
+// finish decodes what is new among included, keeps the files and stats of
+// this snapshot only, and returns it.
+func (l *Loader) finish(path string, main *parsedFile, included []*parsedFile, problems []error) (*Snapshot, error) {
+	snap, _ := l.decodeNew(main, included)
 	files := make(map[fileKey]*parsedFile, len(snap.files))
 	stats := make(map[string]fileStat, len(snap.files))
 	for _, f := range snap.files {

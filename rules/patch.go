@@ -72,14 +72,7 @@ func (l *Loader) LoadChanged(path string, src []byte, changed []string) (*Snapsh
 // finishPatch is finish for LoadChanged: the files and stats kept are the
 // last scan's, less what LoadChanged dropped, plus what this one read.
 func (l *Loader) finishPatch(path string, main *parsedFile, included []*parsedFile, problems []error) (*Snapshot, error) {
-	snap := &Snapshot{files: append([]*parsedFile{main}, included...)}
-	var pending []*parsedFile
-	for _, f := range included {
-		if f.c == nil {
-			pending = append(pending, f)
-		}
-	}
-	l.decodeAll(pending)
+	snap, pending := l.decodeNew(main, included)
 	if old := l.prev.main; old.key != main.key {
 		delete(l.files, old.key)
 	}
