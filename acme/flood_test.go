@@ -7,6 +7,7 @@ import (
 
 	"crypto/tls"
 
+	"corsedge/internal/ratelog"
 	"corsedge/internal/testlog"
 )
 
@@ -31,16 +32,16 @@ func TestChallengeForUnmanagedName(t *testing.T) {
 	}
 }
 
-// certmagic's warnings and errors reach the log at most warnPerSecond a
-// second, with a count of those dropped on the next line that passes.
+// certmagic's warnings and errors reach the log at most ratelog.Burst a
+// window (the window's summary counts the rest).
 func TestZapBridgeLimitsWarnings(t *testing.T) {
 	log, buf := testlog.New()
 	z := zapLogger(log).With()
 	for range 100 {
 		z.Error("tls-alpn challenge")
 	}
-	if n := len(buf.Lines("tls-alpn challenge")); n > warnPerSecond+1 { // the second may turn once
-		t.Errorf("%d error lines from 100 in about a second, want at most %d:\n%s", n, warnPerSecond+1, buf.String())
+	if n := len(buf.Lines("tls-alpn challenge")); n > ratelog.Burst+1 { // the second may turn once
+		t.Errorf("%d error lines from 100 in about a second, want at most %d:\n%s", n, ratelog.Burst+1, buf.String())
 	}
 	z.Info("obtained certificate")
 	if !strings.Contains(buf.String(), "obtained certificate") {

@@ -2,10 +2,10 @@ package acme
 
 import (
 	"context"
+	"corsedge/internal/ratelog"
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -13,45 +13,17 @@ import (
 
 // zapLogger sends certmagic's zap logs to log, so corsedge has one log.
 func zapLogger(log *slog.Logger) *zap.Logger {
-	return zap.New(&slogCore{h: log.Handler(), limit: &limiter{}})
+	// Warnings and errors are rate-limited: some follow what clients do
+	// (a handshake, a challenge request), and the log must not grow with a
+	// flood of those.
+	return zap.New(&slogCore{h: log.Handler(), limit: ratelog.New(log, "acme")})
 }
 
 // slogCore is a zapcore.Core writing through a slog.Handler.
 type slogCore struct {
 	h     slog.Handler
-	attrs []slog.Attr // from With
-	limit *limiter    // shared by every core made With this one
-}
-
-// Warnings and errors pass at most warnPerSecond a second: some of them
-// follow what clients do (a handshake, a challenge request), and the log
-// must not grow with a flood of those (README, "Logs").
-const warnPerSecond = 5
-
-// limiter counts the warnings and errors of the current second.
-type limiter struct {
-	mu      sync.Mutex // guards the fields below
-	second  int64      // Unix second counted
-	passed  int
-	dropped int // since the last line that passed
-}
-
-// allow says whether a line of the second now may pass, and how many were
-// dropped before it.
-func (l *limiter) allow(now int64) (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now != l.second {
-		l.second, l.passed = now, 0
-	}
-	if l.passed >= warnPerSecond {
-		l.dropped++
-		return false, 0
-	}
-	l.passed++
-	dropped := l.dropped
-	l.dropped = 0
-	return true, dropped
+	attrs []slog.Attr     // from With
+	limit *ratelog.Logger // for warnings and errors; shared by every core made With this one
 }
 
 func (c *slogCore) Enabled(l zapcore.Level) bool {
@@ -71,14 +43,8 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
-	if e.Level >= zapcore.WarnLevel {
-		ok, dropped := c.limit.allow(e.Time.Unix())
-		if !ok {
-			return nil
-		}
-		if dropped > 0 {
-			r.AddAttrs(slog.Int("suppressed_before", dropped))
-		}
+	if e.Level >= zapcore.WarnLevel && !c.limit.Allow() {
+		return nil
 	}
 	r.AddAttrs(slog.String("source", "acme"))
 	if e.LoggerName != "" {

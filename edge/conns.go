@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"corsedge/internal/connlimit"
+	"corsedge/internal/ratelog"
 )
 
 // DefaultMaxConnsPerIP is how many connections one client address (an IPv6
@@ -49,7 +50,7 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	if perIP == 0 {
 		perIP = DefaultMaxConnsPerIP
 	}
-	retries := &rateLog{log: s.log, source: "accept"}
+	retries := ratelog.New(s.log, "accept")
 	l := connlimit.New(lns[0], perIP, func(err error) {
 		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.openConnections())
 	})

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"corsedge/internal/ratelog"
 	"corsedge/internal/testlog"
 	"errors"
 	"log/slog"
@@ -12,7 +13,7 @@ import (
 func TestFinishCountsAndRateLimitsAssetErrors(t *testing.T) {
 	s := newInternalServer(t)
 	var logs testlog.Buffer
-	s.assetLog = &rateLog{log: slog.New(slog.NewTextHandler(&logs, nil)), source: "assets"}
+	s.assetLog = ratelog.New(slog.New(slog.NewTextHandler(&logs, nil)), "assets")
 	ctx := preflightCtx("https://a.example", "")
 	for range 1000 {
 		s.finish(ctx, &exit{kind: kindActual, decision: decisionAllowed, err: errors.New("read /srv/js/app.js: input/output error")})
@@ -25,8 +26,8 @@ func TestFinishCountsAndRateLimitsAssetErrors(t *testing.T) {
 		t.Errorf("actual/allowed requests = %d, want 1000", got)
 	}
 	lines := strings.Count(logs.String(), "\n")
-	if lines != logBurst {
-		t.Errorf("%d lines logged for 1000 errors in one burst, want %d", lines, logBurst)
+	if lines != ratelog.Burst {
+		t.Errorf("%d lines logged for 1000 errors in one burst, want %d", lines, ratelog.Burst)
 	}
 }
 

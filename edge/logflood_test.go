@@ -58,7 +58,7 @@ func TestMalformedRequestFloodLogsFewLines(t *testing.T) {
 	if strings.Contains(out, secret) {
 		t.Errorf("the log holds a header value:\n%.500s", out)
 	}
-	// logBurst lines and one summary a window, for each window begun.
+	// ratelog.Burst lines and one summary a window, for each window begun.
 	if max := 6 * (int(elapsed/time.Second) + 2); lines > max {
 		t.Errorf("%d log lines in %v, want at most %d", lines, elapsed, max)
 	}

@@ -20,6 +20,7 @@ import (
 	"corsedge/certs"
 	"corsedge/internal/accesslog"
 	"corsedge/internal/connlimit"
+	"corsedge/internal/ratelog"
 	"corsedge/internal/safefile"
 	"corsedge/internal/watch"
 	"corsedge/rules"
@@ -98,7 +99,7 @@ type Server struct {
 	outcome  atomic.Pointer[reloadOutcome]
 	metrics  metrics
 	tls      *tls.Config                        // of every HTTPS connection; nil without Config.Certificates
-	assetLog *rateLog                           // asset I/O errors, a few lines a second
+	assetLog *ratelog.Logger                    // asset I/O errors, a few lines a second
 	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 	timed    bool                               // handle reads the clock: the histogram or the access log is on
 
@@ -141,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 			*t.v = t.def
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: &rateLog{log: cfg.Logger, source: "assets"},
+	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: ratelog.New(cfg.Logger, "assets"),
 		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
 	s.loader = rules.NewLoader(s.readIncluded)
@@ -188,7 +189,7 @@ func (s *Server) newFastHTTP(writeBuffer int) *fasthttp.Server {
 		WriteBufferSize:       writeBuffer,
 		MaxRequestBodySize:    maxRequestBody,
 		LazyRequestTime:       true, // nothing reads ctx.Time(): skip a clock read per request
-		Logger:                fasthttpLogger{&rateLog{log: cfg.Logger, source: "fasthttp"}},
+		Logger:                fasthttpLogger{ratelog.New(cfg.Logger, "fasthttp")},
 		SecureErrorLogMessage: true, // errors about bad requests never quote the request buffer
 	}
 }
