@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"bufio"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,32 +185,11 @@ func TestAccessLogStalledWriter(t *testing.T) {
 	if got := al.Dropped(); got < n-lines {
 		t.Errorf("Dropped() = %d after %d requests into a buffer of %d lines", got, n, lines)
 	}
-	metric := scrapeMetric(t, ts, "corsedge_access_log_dropped_total")
-	if metric < n-lines {
-		t.Errorf("corsedge_access_log_dropped_total = %d, want at least %d", metric, n-lines)
+	metric, ok := scrape(t, ts.admin)["corsedge_access_log_dropped_total"]
+	if !ok || uint64(metric) < n-lines {
+		t.Errorf("corsedge_access_log_dropped_total = %v (present %t), want at least %d", metric, ok, n-lines)
 	}
 	ts.stop()
 	w.Release()
 	al.Close()
-}
-
-// scrapeMetric reads one unlabelled metric from /metrics.
-func scrapeMetric(t *testing.T, ts *testServer, name string) uint64 {
-	t.Helper()
-	resp, err := ts.client.Get(ts.admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("%s not in /metrics", name)
-	return 0
 }

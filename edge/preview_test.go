@@ -1,7 +1,6 @@
 package edge_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -123,22 +122,6 @@ func TestDryRun(t *testing.T) {
 	})
 }
 
-// metricValue returns one series' value from /metrics, or "".
-func (ts *testServer) metricValue(t *testing.T, series string) string {
-	t.Helper()
-	resp, err := ts.client.Get(ts.admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	for sc := bufio.NewScanner(resp.Body); sc.Scan(); {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			return v
-		}
-	}
-	return ""
-}
-
 // The reload guard holds back an edit that drops a busy site, says so in
 // /status and the metrics, keeps the old table serving, and lets the edit
 // through on POST /reload?force=1; a smaller edit passes by itself.
@@ -163,9 +146,10 @@ func TestReloadGuard(t *testing.T) {
 	if st.Held == nil || st.Generation != 1 || st.Held.RefusedRequests != 6 || st.LastError == nil {
 		t.Fatalf("status while held: %+v held %+v", st, st.Held)
 	}
-	for series, want := range map[string]string{"corsedge_rules_reload_held": "1", "corsedge_rules_reload_held_total": "1", "corsedge_rules_reload_held_refused_ratio": "0.75"} {
-		if got := ts.metricValue(t, series); got != want {
-			t.Errorf("%s = %q while held, want %s", series, got, want)
+	m := scrape(t, ts.admin)
+	for series, want := range map[string]float64{"corsedge_rules_reload_held": 1, "corsedge_rules_reload_held_total": 1, "corsedge_rules_reload_held_refused_ratio": 0.75} {
+		if got, ok := m[series]; !ok || got != want {
+			t.Errorf("%s = %v (present %t) while held, want %v", series, got, ok, want)
 		}
 	}
 	if code, body := ts.post(t, "/reload"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "still rejected") {
@@ -181,8 +165,8 @@ func TestReloadGuard(t *testing.T) {
 	if st := ts.status(t); st.Held != nil || st.LastError != nil {
 		t.Errorf("status after force: held %+v, error %+v", st.Held, st.LastError)
 	}
-	if got := ts.metricValue(t, "corsedge_rules_reload_held"); got != "0" {
-		t.Errorf("corsedge_rules_reload_held = %q after force, want 0", got)
+	if got, ok := scrape(t, ts.admin)["corsedge_rules_reload_held"]; !ok || got != 0 {
+		t.Errorf("corsedge_rules_reload_held = %v (present %t) after force, want 0", got, ok)
 	}
 
 	// Back to both sites, then an edit refusing b.example alone: 2 of the
