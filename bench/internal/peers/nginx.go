@@ -122,10 +122,10 @@ func headerListRegexp() string {
 // whatever a client lists first (wrk, through OpenSSL, lists AES-256
 // first). Connections that resumed a session are logged to resumed.log:
 // the evidence that a full-handshake scenario had none.
-var nginxConf = template.Must(template.New("nginx.conf").Parse(`
-{{- if .Brotli}}load_module {{.BrotliPath}};
-{{end -}}
-worker_processes {{.Workers}};
+// nginxMain opens every nginx.conf the harness writes: nginx in the
+// foreground, one master, its pid, logs and temporary files in the run's
+// directory; the http block goes on from there.
+const nginxMain = `worker_processes {{.Workers}};
 daemon off;
 master_process on;
 pid {{.Dir}}/nginx.pid;
@@ -143,7 +143,12 @@ http {
     fastcgi_temp_path {{.Dir}}/temp/fastcgi;
     uwsgi_temp_path {{.Dir}}/temp/uwsgi;
     scgi_temp_path {{.Dir}}/temp/scgi;
+`
 
+var nginxConf = template.Must(template.New("nginx.conf").Parse(`
+{{- if .Brotli}}load_module {{.BrotliPath}};
+{{end -}}
+` + nginxMain + `
     types {
         font/woff2 woff2;
         text/css css;

@@ -78,25 +78,7 @@ func nextPow2(n int) int {
 // belongs to ($path_site, captured by the one regex location), and a
 // hashed map of "N:N" for every site comparing the two — two hash lookups
 // and two short regexes a request, however many sites, and no `if` per site.
-var nginxSitesConf = template.Must(template.New("nginx-sites.conf").Parse(`worker_processes {{.Workers}};
-daemon off;
-master_process on;
-pid {{.Dir}}/nginx.pid;
-error_log {{.Dir}}/error.log warn;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    server_tokens off;
-    client_body_temp_path {{.Dir}}/temp/body;
-    proxy_temp_path {{.Dir}}/temp/proxy;
-    fastcgi_temp_path {{.Dir}}/temp/fastcgi;
-    uwsgi_temp_path {{.Dir}}/temp/uwsgi;
-    scgi_temp_path {{.Dir}}/temp/scgi;
-
+var nginxSitesConf = template.Must(template.New("nginx-sites.conf").Parse(nginxMain + `
     types {
         font/woff2 woff2;
     }
