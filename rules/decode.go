@@ -153,21 +153,29 @@ func (c *checker) decode(src []byte) *config {
 			} else {
 				c.errorf(top, key, -1, "", "must be a table: [defaults]")
 			}
-		case "rule":
-			tables := c.tables(top, key, v)
-			cfg.rules = make([]ruleConfig, 0, len(tables)) // sized once: a ruleConfig is large
-			for i, m := range tables {
-				cfg.rules = append(cfg.rules, c.rule(i, m))
-			}
-		case "cache":
-			for i, m := range c.tables(top, key, v) {
-				cfg.cache = append(cfg.cache, c.cacheEntry(i, m))
-			}
+		case "rule", "cache":
+			c.entries(cfg, key, v)
 		default:
 			c.errorf(top, key, -1, "", "unknown key (known: version, include, [defaults], [[rule]], [[cache]])")
 		}
 	}
 	return cfg
+}
+
+// entries decodes the [[rule]] or [[cache]] array (key) into cfg, as the
+// main file and included files both hold them.
+func (c *checker) entries(cfg *config, key string, v any) {
+	tables := c.tables(entry{}, key, v)
+	if key == "cache" {
+		for i, m := range tables {
+			cfg.cache = append(cfg.cache, c.cacheEntry(i, m))
+		}
+		return
+	}
+	cfg.rules = make([]ruleConfig, 0, len(tables)) // sized once: a ruleConfig is large
+	for i, m := range tables {
+		cfg.rules = append(cfg.rules, c.rule(i, m))
+	}
 }
 
 // decodeIncluded decodes an included file: [[rule]] and [[cache]] entries,
@@ -180,16 +188,8 @@ func (c *checker) decodeIncluded(cfg *config, raw map[string]any) {
 		switch key {
 		case "version", "include", "defaults":
 			c.errorf(top, key, -1, "", "belongs in the main rules file: an included file holds [[rule]] and [[cache]] only")
-		case "rule":
-			tables := c.tables(top, key, v)
-			cfg.rules = make([]ruleConfig, 0, len(tables))
-			for i, m := range tables {
-				cfg.rules = append(cfg.rules, c.rule(i, m))
-			}
-		case "cache":
-			for i, m := range c.tables(top, key, v) {
-				cfg.cache = append(cfg.cache, c.cacheEntry(i, m))
-			}
+		case "rule", "cache":
+			c.entries(cfg, key, v)
 		default:
 			c.errorf(top, key, -1, "", "unknown key (known in an included file: [[rule]], [[cache]])")
 		}
