@@ -14,8 +14,9 @@ import (
 // refused CORS decision and a 5xx (what an operator must see), else when
 // the sample draws it.
 // took is the handler's time, 0 when it was not read (handleError: fasthttp
-// read the request before any handler ran).
-func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit, took time.Duration) {
+// read the request before any handler ran); body is bodyBytes, as finish
+// counted it.
+func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit, took time.Duration, body int64) {
 	al := s.cfg.AccessLog
 	status := ctx.Response.StatusCode()
 	if e.decision != decisionRefused && status < 500 && !al.Sampled() {
@@ -30,7 +31,7 @@ func (s *Server) logAccess(ctx *fasthttp.RequestCtx, e *exit, took time.Duration
 		Path:      ctx.Path(),
 		Proto:     h.Protocol(),
 		Status:    status,
-		Bytes:     bodyBytes(ctx),
+		Bytes:     body,
 		Origin:    e.origin,
 		Decision:  decisionNames[e.decision],
 		Referer:   h.Referer(),

@@ -123,7 +123,7 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, e *exit) {
 			"status", ctx.Response.StatusCode(), "error", e.err)
 	}
 	if s.cfg.AccessLog != nil {
-		s.logAccess(ctx, e, took)
+		s.logAccess(ctx, e, took, n)
 	}
 }
 
