@@ -305,24 +305,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, *rulesFile, err)
 		return 1
 	}
-	var lns edge.Listeners
-	for _, l := range []struct {
-		addr string
-		ln   *net.Listener
-	}{{*addr, &lns.HTTP}, {*tlsAddr, &lns.HTTPS}} {
-		if l.addr == "" {
-			continue
-		}
-		if *l.ln, err = net.Listen("tcp", l.addr); err != nil {
-			log.Error("cannot listen", "addr", l.addr, "error", err)
-			return 1
-		}
-	}
-	if *admin != "" {
-		if lns.Admin, err = net.Listen("tcp", *admin); err != nil {
-			log.Error("cannot listen for admin", "addr", *admin, "error", err)
-			return 1
-		}
+	lns, err := openListeners(*addr, *tlsAddr, *admin)
+	if err != nil {
+		log.Error("cannot listen", "error", err)
+		return 1
 	}
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
