@@ -22,6 +22,7 @@ import (
 	"corsedge/certs"
 	"corsedge/edge"
 	"corsedge/internal/accesslog"
+	"corsedge/internal/handover"
 	"corsedge/internal/safefile"
 	"corsedge/rules"
 )
@@ -36,7 +37,13 @@ const usage = `usage:
   corsedge version                print the version, VCS revision and Go version
 `
 
+// ownsProcess is true when serve runs as the process's own command, not
+// as a test calling run: only then may it take tableflip's one
+// process-wide upgrader and keep sockets for a next binary.
+var ownsProcess bool
+
 func main() {
+	ownsProcess = true
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -214,6 +221,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	acmeOpts := defineACMEFlags(fs)
+	pidFile := fs.String("pid-file", "", "write the serving process's PID here; after a SIGUSR2 hand-over it names the new process (systemd's PIDFile=)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	shutdownDelay := fs.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long after /readyz turns 503, so load balancers stop sending (5s behind a Kubernetes Service)")
 	readTimeout := fs.Duration("read-timeout", edge.DefaultReadTimeout, "longest time to read a request")
@@ -290,6 +298,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	srv, err := edge.New(edge.Config{
+		Version:   buildVersion(),
 		RulesFile: *rulesFile, Assets: files, CacheSize: *cacheSize, Poll: *poll, Logger: log,
 		MaxRulesSize:  *maxRulesSize,
 		ReloadGuard:   *reloadGuard,
@@ -305,7 +314,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, *rulesFile, err)
 		return 1
 	}
-	lns, err := openListeners(*addr, *tlsAddr, *admin)
+	var up *handover.Upgrader
+	if ownsProcess {
+		if up, err = handover.New(*pidFile, handover.DefaultTimeout); err != nil {
+			log.Error("cannot prepare binary hand-over", "error", err)
+			return 1
+		}
+		defer up.Stop()
+	}
+	lns, err := openListeners(up, *addr, *tlsAddr, *admin)
 	if err != nil {
 		log.Error("cannot listen", "error", err)
 		return 1
@@ -325,7 +342,27 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer stopACME()
 	logStart(log, lns, *rulesFile, *root, files)
-	go handleSignals(ctx, srv, access, log, sig)
+	ctx, handedOver := context.WithCancel(ctx)
+	defer handedOver()
+	if up != nil {
+		if err := up.Ready(); err != nil { // the previous process, if any, now drains and exits
+			log.Error("cannot say ready to the previous process", "error", err)
+			return 1
+		}
+		if up.Inherited() {
+			log.Info("serving the sockets handed over by the previous process")
+		}
+		go func() {
+			select {
+			case <-up.Exit():
+				log.Info("handed over to the new process: draining")
+				srv.HandOver()
+				handedOver()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	go handleSignals(ctx, srv, up, access, log, sig)
 	if err := srv.Serve(ctx, lns); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
@@ -359,7 +396,7 @@ func tlsPairs(addr, tlsAddr string, certFiles, keyFiles []string, acme bool) ([]
 // INT and TERM end ctx (drain: /readyz 503, -shutdown-delay of serving,
 // then stop accepting and finish what is in flight; see edge.Server.Serve),
 // HUP reloads the rules and the certificates, USR1 reopens the access log,
-// USR2 (binary upgrade, not yet) is logged and ignored.
+// USR2 hands the sockets to the binary now at this path (see handOver).
 // serve calls it before anything is read or served, so a SIGHUP or SIGUSR1
 // (logrotate's, even with no access log) never finds the process without a
 // handler (their default action would end it).
@@ -375,7 +412,7 @@ func catchSignals() (ctx context.Context, sig <-chan os.Signal, stop func()) {
 
 // handleSignals reloads the rules and certificates on each SIGHUP and
 // reopens the access log on each SIGUSR1, until ctx is done.
-func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.Log, log *slog.Logger, sig <-chan os.Signal) {
+func handleSignals(ctx context.Context, srv *edge.Server, up *handover.Upgrader, accessLog *accesslog.Log, log *slog.Logger, sig <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -385,9 +422,14 @@ func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.L
 			case s == syscall.SIGHUP:
 				srv.Reload(edge.TriggerSIGHUP)
 			case s == syscall.SIGUSR2:
-				// nginx's binary upgrade; caught so that it does not end the
-				// process (its default action) before corsedge can do it.
-				log.Warn("SIGUSR2 (hand the listeners to a new binary) is not supported yet; ignored")
+				// nginx's binary upgrade: the binary now at this path, same
+				// arguments, gets the sockets. In its own goroutine: the new
+				// process may take seconds, and HUP/USR1 still work meanwhile.
+				if up == nil {
+					log.Warn("SIGUSR2: this process cannot hand its sockets over; ignored")
+					continue
+				}
+				go handOver(up, log)
 			case accessLog == nil:
 				log.Info("SIGUSR1: no access log to reopen")
 			default:
@@ -399,6 +441,18 @@ func handleSignals(ctx context.Context, srv *edge.Server, accessLog *accesslog.L
 			}
 		}
 	}
+}
+
+// handOver starts the new binary and logs how it went; on failure this
+// process keeps serving (the new one's own error is on the same stderr).
+func handOver(up *handover.Upgrader, log *slog.Logger) {
+	exe, _ := os.Executable()
+	log.Info("SIGUSR2: starting the new binary and handing it the sockets", "binary", exe)
+	if err := up.Upgrade(); err != nil {
+		log.Error("SIGUSR2: the new binary did not take over; this process keeps serving", "error", err)
+		return
+	}
+	log.Info("SIGUSR2: the new binary is ready")
 }
 
 // openAccessLog opens the access log that -access-log names ("-":

@@ -23,15 +23,26 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("-log-format %q: want text or json", format)
 }
 
-// printVersion prints the module version ("(devel)" when built from a
-// checkout rather than `go install corsedge@version`), the VCS revision
+// release, when set at build time (go build -ldflags "-X main.release=1.4.0"),
+// names this build instead of the module version: what a packager stamps.
+var release string
+
+// buildVersion is release, else the module version ("(devel)" from a checkout).
+func buildVersion() string {
+	if release != "" {
+		return release
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// printVersion prints buildVersion, the VCS revision
 // and time stamped by go build, and the Go version.
 func printVersion(w io.Writer) {
-	version, revision, at, goVersion := "(devel)", "unknown", "", "unknown"
+	version, revision, at, goVersion := buildVersion(), "unknown", "", "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
-		}
 		goVersion = bi.GoVersion
 		for _, s := range bi.Settings {
 			switch s.Key {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"strings"
 	"time"
 
@@ -59,8 +60,17 @@ type Status struct {
 	Certificates []certs.Info `json:"certificates,omitempty"`
 	// ACME is the managed domains' certificates and orders; absent without ACME.
 	ACME *acme.Status `json:"acme,omitempty"`
+	// Process is the process answering: after a binary hand-over, the new one.
+	Process StatusProcess `json:"process"`
 	// Held is the edit the reload guard holds back; absent when none is.
 	Held *HeldStatus `json:"held,omitempty"`
+}
+
+// StatusProcess names the process and build that answer.
+type StatusProcess struct {
+	PID       int       `json:"pid"`
+	Version   string    `json:"version"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // StatusFile is one file of the table in service.
@@ -88,6 +98,7 @@ func (s *Server) Status() Status {
 		Rules:        len(st.table.Rules()),
 		CacheEntries: st.cache.len(),
 		Held:         s.heldStatus(),
+		Process:      StatusProcess{PID: os.Getpid(), Version: s.cfg.Version, StartedAt: s.started},
 	}
 	if len(out.Files) > 0 {
 		out.RulesSHA256 = out.Files[0].SHA256

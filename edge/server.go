@@ -28,6 +28,7 @@ import (
 
 // Config is what a Server needs; zero values take the defaults noted.
 type Config struct {
+	Version   string // the build, shown in /status
 	RulesFile string
 	Assets    *assets.Server
 	CacheSize int           // decision cache entries; DefaultCacheSize when 0
@@ -106,6 +107,8 @@ type Server struct {
 	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
 	unguarded   atomic.Bool      // "read without a lease" was logged
 	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
+	started     time.Time        // when New was called, for /status
+	handedOver  atomic.Bool      // a new process serves the same sockets: drain without ShutdownDelay
 
 	traffic     trafficRecord // recent (Origin, prefix) pairs, for the preview and the guard
 	reloadGuard reloadGuard
@@ -143,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, assetLog: ratelog.New(cfg.Logger, "assets"),
-		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil}
+		timed: !cfg.NoDurationHistogram || cfg.AccessLog != nil, started: time.Now()}
 	s.rulesReader = safefile.New(safefile.Options{Limit: cfg.MaxRulesSize})
 	s.loader = rules.NewLoader(s.readIncluded)
 	s.traffic.bound = cmp.Or(max(cfg.CacheSize, 0), DefaultCacheSize) // the cache's own bound
@@ -339,6 +342,11 @@ func (s *Server) publicListeners(l Listeners) ([]public, error) {
 	return out, nil
 }
 
+// HandOver says a new process now accepts on the same sockets (a binary
+// upgrade): the drain that follows skips ShutdownDelay, since no load
+// balancer needs to notice anything.
+func (s *Server) HandOver() { s.handedOver.Store(true) }
+
 // drain takes the server out of rotation before it stops: /readyz answers
 // 503 and every response closes its connection at once, and for
 // ShutdownDelay the server keeps accepting and serving while load
@@ -346,7 +354,7 @@ func (s *Server) publicListeners(l Listeners) ([]public, error) {
 // one, which the balancer sends elsewhere.
 func (s *Server) drain() {
 	s.draining.Store(true)
-	if s.cfg.ShutdownDelay <= 0 {
+	if s.cfg.ShutdownDelay <= 0 || s.handedOver.Load() {
 		return
 	}
 	s.log.Info("draining: /readyz answers 503, still serving", "shutdown_delay", s.cfg.ShutdownDelay)

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// handoverRig is a corsedge binary installed at a path, started from it as
+// an operator would, and the tools to swap that file and send SIGUSR2.
+type handoverRig struct {
+	t                        *testing.T
+	dir, bin, rules, pidFile string
+	log                      string // both processes' stderr, one file
+	cmd                      *exec.Cmd
+	public, admin            string
+}
+
+// buildRelease builds this source with main.release stamped, so that two
+// builds answer /status with different versions.
+func buildRelease(t *testing.T, dir, release string) string {
+	t.Helper()
+	out := filepath.Join(dir, "corsedge-"+release)
+	build := exec.Command("go", "build", "-ldflags", "-X main.release="+release, "-o", out, ".")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}
+
+func startHandoverRig(t *testing.T, first string) *handoverRig {
+	t.Helper()
+	dir := t.TempDir()
+	r := &handoverRig{t: t, dir: dir, bin: filepath.Join(dir, "corsedge"), rules: filepath.Join(dir, "rules.toml"),
+		pidFile: filepath.Join(dir, "corsedge.pid"), log: filepath.Join(dir, "stderr.log")}
+	r.install(first)
+	rules, err := os.ReadFile("rules.toml")
+	must(t, err)
+	must(t, os.WriteFile(r.rules, rules, 0o644))
+	logFile, err := os.Create(r.log)
+	must(t, err)
+	defer logFile.Close()
+	r.cmd = exec.Command(r.bin, "serve", "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-rules", r.rules,
+		"-pid-file", r.pidFile, "-poll", "0")
+	r.cmd.Stderr = logFile // a file, so that Wait does not wait for the new process holding it too
+	must(t, r.cmd.Start())
+	t.Cleanup(func() {
+		// Whoever serves at the end (the new process is not our child).
+		if pid := r.servingPID(); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		r.cmd.Process.Kill()
+		r.cmd.Wait()
+	})
+	re := regexp.MustCompile(`url=(http://\S+).*admin=(http://\S+)/status`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(r.stderr()); m != nil {
+			r.public, r.admin = m[1], m[2]
+			return r
+		}
+	}
+	t.Fatalf("corsedge did not start:\n%s", r.stderr())
+	return nil
+}
+
+// install puts binary at the rig's path as install(1) does: a new file
+// renamed over the old, which the running process keeps executing.
+func (r *handoverRig) install(binary string) {
+	b, err := os.ReadFile(binary)
+	must(r.t, err)
+	tmp := r.bin + ".new"
+	must(r.t, os.WriteFile(tmp, b, 0o755))
+	must(r.t, os.Rename(tmp, r.bin))
+}
+
+func (r *handoverRig) stderr() string {
+	b, _ := os.ReadFile(r.log)
+	return string(b)
+}
+
+func (r *handoverRig) servingPID() int {
+	b, _ := os.ReadFile(r.pidFile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// process is /status's process section: which build and PID answer.
+func (r *handoverRig) process() (pid int, version string, err error) {
+	resp, err := http.Get(r.admin + "/status")
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Process struct {
+			PID     int    `json:"pid"`
+			Version string `json:"version"`
+		} `json:"process"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st.Process.PID, st.Process.Version, err
+}
+
+// load requests a font with CORS without pause, on keep-alive connections
+// and on a new connection each time, until stop; it counts every request
+// and every failure (a refused connection, an error, a wrong answer).
+type load struct {
+	requests, failed, refused atomic.Int64
+	mu                        sync.Mutex
+	firstErr                  error
+	wg                        sync.WaitGroup
+	stop                      chan struct{}
+}
+
+func startLoad(url string) *load {
+	l := &load{stop: make(chan struct{})}
+	for i := range 4 {
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
+		l.wg.Go(func() {
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				l.requests.Add(1)
+				if err := l.one(client, url); err != nil {
+					l.failed.Add(1)
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						l.refused.Add(1)
+					}
+					l.mu.Lock()
+					if l.firstErr == nil {
+						l.firstErr = err
+					}
+					l.mu.Unlock()
+				}
+			}
+		})
+	}
+	return l
+}
+
+func (l *load) one(client *http.Client, url string) error {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Origin", "https://anyone.example")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		return fmt.Errorf("%d, ACAO %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	return nil
+}
+
+func (l *load) finish(t *testing.T) {
+	t.Helper()
+	close(l.stop)
+	l.wg.Wait()
+	t.Logf("%d requests, %d failed, %d refused connections", l.requests.Load(), l.failed.Load(), l.refused.Load())
+	if l.failed.Load() != 0 || l.refused.Load() != 0 || l.requests.Load() < 100 {
+		t.Errorf("%d of %d requests failed (%d refused connections); first: %v", l.failed.Load(), l.requests.Load(), l.refused.Load(), l.firstErr)
+	}
+}
+
+// An upgrade is "install the new file, send SIGUSR2": under continuous load
+// on keep-alive and fresh connections, build B takes over from build A
+// with no failed request and no refused connection; A exits 0 and the PID
+// file names B's process.
+func TestBinaryHandOverUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
+	r := startHandoverRig(t, a)
+	pidA, version, err := r.process()
+	must(t, err)
+	if version != "A" || pidA != r.cmd.Process.Pid || r.servingPID() != pidA {
+		t.Fatalf("before: /status says pid %d version %q; started %d, pid file %d", pidA, version, r.cmd.Process.Pid, r.servingPID())
+	}
+	font := demoFont(t, r.stderr())
+	l := startLoad(r.public + "/" + font)
+	time.Sleep(300 * time.Millisecond)
+	r.install(b)
+	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
+	exited := make(chan error, 1)
+	go func() { exited <- r.cmd.Wait() }()
+	var pidB int
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		pid, version, err := r.process()
+		if err == nil && version == "B" {
+			pidB = pid
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("build B never answered /status (last: %d %q %v):\n%s", pid, version, err, r.stderr())
+		}
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the old process exited with %v, want 0:\n%s", err, r.stderr())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the old process did not exit after the hand-over:\n%s", r.stderr())
+	}
+	time.Sleep(300 * time.Millisecond) // load on B alone
+	l.finish(t)
+	if pidB == pidA || r.servingPID() != pidB {
+		t.Errorf("after: /status pid %d (old %d), pid file %d", pidB, pidA, r.servingPID())
+	}
+	if !strings.Contains(r.stderr(), "the new binary is ready") || !strings.Contains(r.stderr(), "handed over by the previous process") {
+		t.Errorf("the log does not tell the hand-over:\n%s", r.stderr())
+	}
+	must(t, syscall.Kill(pidB, syscall.SIGTERM))
+}
+
+// A hand-over that fails changes nothing: a new file that cannot start, or
+// a new process that cannot load its rules, leaves the old one serving
+// without a failed request, and says why; once fixed, USR2 works.
+func TestFailedHandOverKeepsServing(t *testing.T) {
+	dir := t.TempDir()
+	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
+	r := startHandoverRig(t, a)
+	font := demoFont(t, r.stderr())
+	l := startLoad(r.public + "/" + font)
+	broken := filepath.Join(dir, "broken")
+	must(t, os.WriteFile(broken, []byte("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n"), 0o755))
+	good, err := os.ReadFile(r.rules)
+	must(t, err)
+	for _, step := range []struct {
+		desc, binary, rules, want string
+	}{
+		{"a binary that exits at once", broken, "", "exit status 3"},
+		{"rules the new process refuses", b, "version = 1\n[[rule]\n", "did not take over"},
+	} {
+		r.install(step.binary)
+		if step.rules != "" {
+			must(t, os.WriteFile(r.rules, []byte(step.rules), 0o644))
+		}
+		before := strings.Count(r.stderr(), "did not take over")
+		must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
+		for deadline := time.Now().Add(20 * time.Second); strings.Count(r.stderr(), "did not take over") == before; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no failure logged:\n%s", step.desc, r.stderr())
+			}
+		}
+		if !strings.Contains(r.stderr(), step.want) {
+			t.Errorf("%s: the log does not say %q:\n%s", step.desc, step.want, r.stderr())
+		}
+		if pid, version, err := r.process(); err != nil || version != "A" || pid != r.cmd.Process.Pid {
+			t.Errorf("%s: /status says pid %d version %q (%v), want the old process", step.desc, pid, version, err)
+		}
+	}
+	// Fixed: the good rules back, build B installed; the next USR2 works.
+	must(t, os.WriteFile(r.rules, good, 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
+	for {
+		if _, version, err := r.process(); err == nil && version == "B" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("build B did not take over once fixed:\n%s", r.stderr())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	must(t, r.cmd.Wait())
+	l.finish(t)
+}
