@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,6 +27,7 @@ type handoverRig struct {
 	dir, bin, rules, pidFile string
 	log                      string // both processes' stderr, one file
 	cmd                      *exec.Cmd
+	notify                   *net.UnixConn // systemd's side of sd_notify
 	public, admin            string
 }
 
@@ -55,6 +57,8 @@ func startHandoverRig(t *testing.T, first string) *handoverRig {
 	defer logFile.Close()
 	r.cmd = exec.Command(r.bin, "serve", "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-rules", r.rules,
 		"-pid-file", r.pidFile, "-poll", "0")
+	r.notify = listenNotify(t, dir)
+	r.cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+r.notify.LocalAddr().String())
 	r.cmd.Stderr = logFile // a file, so that Wait does not wait for the new process holding it too
 	must(t, r.cmd.Start())
 	t.Cleanup(func() {
@@ -74,6 +78,23 @@ func startHandoverRig(t *testing.T, first string) *handoverRig {
 	}
 	t.Fatalf("corsedge did not start:\n%s", r.stderr())
 	return nil
+}
+
+// listenNotify is a stand-in for systemd's notification socket.
+func listenNotify(t *testing.T, dir string) *net.UnixConn {
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: filepath.Join(dir, "notify"), Net: "unixgram"})
+	must(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// notified is the next sd_notify message.
+func (r *handoverRig) notified() string {
+	r.notify.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := make([]byte, 256)
+	n, err := r.notify.Read(b)
+	must(r.t, err)
+	return string(b[:n])
 }
 
 // install puts binary at the rig's path as install(1) does: a new file
@@ -191,6 +212,9 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 	if version != "A" || pidA != r.cmd.Process.Pid || r.servingPID() != pidA {
 		t.Fatalf("before: /status says pid %d version %q; started %d, pid file %d", pidA, version, r.cmd.Process.Pid, r.servingPID())
 	}
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidA); got != want {
+		t.Errorf("systemd was told %q, want %q", got, want)
+	}
 	font := demoFont(t, r.stderr())
 	l := startLoad(r.public + "/" + font)
 	time.Sleep(300 * time.Millisecond)
@@ -219,6 +243,9 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // load on B alone
 	l.finish(t)
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidB); got != want {
+		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
+	}
 	if pidB == pidA || r.servingPID() != pidB {
 		t.Errorf("after: /status pid %d (old %d), pid file %d", pidB, pidA, r.servingPID())
 	}

@@ -59,8 +59,14 @@ func (u *Upgrader) Listen(name, addr string, open func(addr string) (net.Listene
 }
 
 // Ready says this process serves: the previous one (if any) is then told
-// to exit, and the PID file names this process.
-func (u *Upgrader) Ready() error { return u.tf.Ready() }
+// to exit, the PID file names this process, and so does systemd's
+// MAINPID (see notifySystemd).
+func (u *Upgrader) Ready() error {
+	if err := u.tf.Ready(); err != nil {
+		return err
+	}
+	return notifySystemd()
+}
 
 // Exit is closed once a new process is ready: this one should stop
 // accepting, drain and exit.
