@@ -14,7 +14,9 @@ import (
 // browserRules allow the test page's origin (http[s]://localhost:PORT) on
 // /js/ with credentials, a method and a header; fonts to everyone; styles
 // to another site only; any header but authorization on /any/ (headers =
-// ["*"]), authorization where listed; and /swap/a/ and /swap/b/ to the
+// ["*"]), authorization where listed; Cross-Origin-Resource-Policy
+// same-site on /private/ (another site only) and /shared/ (the page's
+// origin); and /swap/a/ and /swap/b/ to the
 // origins given, which the hot-reload checks trade.
 func browserRules(swapA, swapB string) string {
 	return fmt.Sprintf(`version = 1
@@ -45,6 +47,16 @@ origins = %[1]s
 headers = ["authorization"]
 
 [[rule]]
+paths   = ["/private/"]
+origins = %[2]s
+corp    = "same-site"
+
+[[rule]]
+paths   = ["/shared/"]
+origins = %[1]s
+corp    = "same-site"
+
+[[rule]]
 paths   = ["/swap/a/"]
 origins = %[3]s
 
@@ -67,6 +79,7 @@ const (
 	noACAO                         // the answer has no Access-Control-Allow-Origin: the origin is not allowed
 	refusedPreflight               // the preflight is answered 403, with no CORS headers
 	wildcardCredentials            // ACAO is "*" without ACAC: a credentialed request may not read it (Fetch, CORS check)
+	corpSameSite                   // Cross-Origin-Resource-Policy: same-site, which a no-cors load from another site may not use (Fetch, cross-origin resource policy check)
 )
 
 // browserRequest is what the page asks of the engine for one URL.
@@ -89,8 +102,11 @@ type browserCheck struct {
 	// except lists the engines whose outcome differs from want, with it.
 	except map[browsertest.Engine]any
 	block  blockCause // why corsedge's answer blocks the request, wherever the outcome is "blocked"
-	// fontMode: the engine's request mode for fonts is asserted too (fontModes).
+	// fontMode: the engine's request mode for fonts is asserted too
+	// (fontModes), and noCORSBlock is why corsedge's answer blocks the font
+	// in an engine that loads fonts without CORS.
 	fontMode    bool
+	noCORSBlock blockCause
 	control     bool // the request goes to the control server, not corsedge
 	afterReload bool // made after the rules file has traded /swap/a/ and /swap/b/
 	absent      bool // no file at path
@@ -118,6 +134,12 @@ var browserChecks = []browserCheck{
 	// No ACAO for the page's origin: no font, where fonts load in cors mode.
 	{name: "font_face_refused", path: "/css/face.woff2", req: font, want: "blocked", block: noACAO, fontMode: true,
 		except: map[browsertest.Engine]any{browsertest.WebKit: "loaded"}},
+	// Cross-Origin-Resource-Policy is what keeps a font off another site in
+	// WebKit; it does not apply to a CORS request (Fetch), so in Chromium and
+	// Firefox a font the rule allows loads all the same.
+	{name: "font_face_corp", path: "/private/face.woff2", req: font, want: "blocked", block: noACAO, fontMode: true, noCORSBlock: corpSameSite},
+	{name: "font_face_allowed_corp", path: "/shared/face.woff2", req: font, want: "loaded", fontMode: true, noCORSBlock: corpSameSite,
+		except: map[browsertest.Engine]any{browsertest.WebKit: "blocked"}},
 	{name: "credentialed_get", path: "/js/app.js", req: browserRequest{kind: "fetch", credentials: true}, want: 200.0},
 	{name: "credentialed_star", path: "/fonts/cred.woff2", req: browserRequest{kind: "fetch", credentials: true}, want: "blocked", block: wildcardCredentials},
 	{name: "exposed_etag", path: "/js/etag.js", req: browserRequest{kind: "exposed", read: "etag"}, want: true},
@@ -150,6 +172,14 @@ func (c browserCheck) wantIn(e browsertest.Engine) any {
 		return w
 	}
 	return c.want
+}
+
+// cause is why corsedge's answer makes the engine block the request.
+func (c browserCheck) cause(e browsertest.Engine) blockCause {
+	if c.fontMode && fontModes[e] == "no-cors" {
+		return c.noCORSBlock
+	}
+	return c.block
 }
 
 // js is the check's function of the URL, in the page's terms (browserPage).
@@ -240,20 +270,23 @@ func pageChecks(edgeURL, controlURL string) (before, after string) {
 }
 
 // replay sends corsedge, from Go, the request the engine made for a check
-// it blocked (for a preflighted one, its preflight), and says how the
-// answer shows the cause, or errs when corsedge answered otherwise.
-func (c browserCheck) replay(client *http.Client, base, origin string) (string, error) {
+// it blocked (for a preflighted one, its preflight; for a no-cors load, a
+// GET without Origin), and says how the answer shows the cause, or errs
+// when corsedge answered otherwise.
+func (c browserCheck) replay(client *http.Client, base, origin string, cause blockCause) (string, error) {
 	method := "GET"
-	if c.block == refusedPreflight {
+	if cause == refusedPreflight {
 		method = "OPTIONS"
 	}
 	req, err := http.NewRequest(method, base+c.path, nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Origin", origin)
+	if cause != corpSameSite {
+		req.Header.Set("Origin", origin)
+	}
 	req.Header.Set("User-Agent", replayAgent)
-	if c.block == refusedPreflight {
+	if cause == refusedPreflight {
 		req.Header.Set("Access-Control-Request-Method", cmp(c.req.method, "GET"))
 		if h := requestHeaderNames(c.req.headers); h != "" {
 			req.Header.Set("Access-Control-Request-Headers", h)
@@ -266,11 +299,11 @@ func (c browserCheck) replay(client *http.Client, base, origin string) (string, 
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	h := resp.Header
-	acao, acac := h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials")
-	answer := fmt.Sprintf("%s %s (Origin %s) answered %d, ACAO %q, ACAC %q, ACAH %q", method, c.path, origin,
-		resp.StatusCode, acao, acac, h.Get("Access-Control-Allow-Headers"))
+	acao, acac, corp := h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"), h.Get("Cross-Origin-Resource-Policy")
+	answer := fmt.Sprintf("%s %s (Origin %q) answered %d, ACAO %q, ACAC %q, ACAH %q, CORP %q", method, c.path, req.Header.Get("Origin"),
+		resp.StatusCode, acao, acac, h.Get("Access-Control-Allow-Headers"), corp)
 	ok := false
-	switch c.block {
+	switch cause {
 	case noACAO:
 		ok = acao == "" && acac == ""
 	case refusedPreflight:
@@ -278,6 +311,8 @@ func (c browserCheck) replay(client *http.Client, base, origin string) (string, 
 			h.Get("Access-Control-Allow-Methods") == ""
 	case wildcardCredentials:
 		ok = acao == "*" && acac == ""
+	case corpSameSite:
+		ok = resp.StatusCode == http.StatusOK && corp == "same-site"
 	}
 	if !ok {
 		return "", fmt.Errorf("replay: %s: not the answer that blocks it", answer)
@@ -303,13 +338,16 @@ func requestHeaderNames(headers []string) string {
 }
 
 // servedAs is how the access log must show the engine's own request for a
-// check it blocked: the method, the status (0: any) and the decision.
-func (c browserCheck) servedAs() (method string, status int, decision string) {
-	switch c.block {
+// check it blocked for cause: the method, the status (0: any), the Origin
+// and the decision.
+func servedAs(cause blockCause, origin string) (method string, status int, from, decision string) {
+	switch cause {
 	case refusedPreflight:
-		return "OPTIONS", http.StatusForbidden, "refused"
+		return "OPTIONS", http.StatusForbidden, origin, "refused"
 	case wildcardCredentials:
-		return "GET", 0, "allowed"
+		return "GET", 0, origin, "allowed"
+	case corpSameSite:
+		return "GET", http.StatusOK, "", "none" // no Origin: no CORS decision
 	}
-	return "GET", 0, "refused"
+	return "GET", 0, origin, "refused"
 }

@@ -30,12 +30,14 @@ import (
 // A real browser on another site is the judge of a CORS answer: each
 // engine (Chromium, Firefox, WebKit) loads a page from
 // http://localhost:PORT that makes cross-origin requests to corsedge on
-// 127.0.0.1, then the same over HTTPS, the page and corsedge both on
-// certificates of a test CA. Every "blocked" comes with evidence that CORS
-// blocked it: the engine's own console message where it has a console,
-// and always corsedge's access log of the engine's request and a Go replay
-// of that request showing the answer that blocks it. The test ends with a
-// table of checks × engines.
+// 127.0.0.1, then the same over HTTPS, the page and corsedge both on a
+// test CA's certificate (Chromium trusts its key; Firefox's and WebKit's
+// WebDriver accept it as an insecure certificate). Every "blocked" comes
+// with evidence of what blocked it: the engine's own console message where
+// it has a console, and always corsedge's access log of the engine's
+// request and a Go replay of that request showing the answer that blocks
+// it. The test ends with a table of checks × engines; each engine starts
+// once and loads the page over both schemes.
 func TestBrowser(t *testing.T) {
 	f := newTLSFixture(t)
 	pair, leaf := f.pair(t, "edge", testpki.Spec{}) // localhost and 127.0.0.1: the page and corsedge alike
@@ -73,9 +75,10 @@ type browserRun struct {
 	edgeURL string // corsedge's base URL
 	got     map[string]any
 
-	mu      sync.Mutex        // guards replays: the reload handler fills it in
-	replays map[string]string // check: how corsedge's answer to the replayed request blocks it
-	errs    map[string]error  // check: why its replay failed
+	mu        sync.Mutex        // guards what the reload handler fills in: replays, errs, reloadErr
+	replays   map[string]string // check: how corsedge's answer to the replayed request blocks it
+	errs      map[string]error  // check: why its replay failed
+	reloadErr error             // why the rules were not traded
 
 	access   []logtest.JSONLine // corsedge's access log of the engine's requests
 	recorded []*http.Request    // the engine's requests as corsedge received them, on plain HTTP; nil on HTTPS
@@ -123,7 +126,6 @@ func browse(t *testing.T, b *browsertest.Browser, pki browserPKI, https bool) *b
 
 	run := &browserRun{engine: b, edgeURL: edgeURL, replays: map[string]string{}, errs: map[string]error{}}
 	reports := make(chan map[string]any, 1)
-	var reloadErr error
 	page := http.NewServeMux()
 	page.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		before, after := pageChecks(edgeURL, controlURL)
@@ -132,8 +134,11 @@ func browse(t *testing.T, b *browsertest.Browser, pki browserPKI, https bool) *b
 	})
 	page.HandleFunc("POST /reload", func(w http.ResponseWriter, r *http.Request) {
 		run.replay(client, false) // while the first table serves
-		reloadErr = tradeSwapRules(ts)
-		if reloadErr != nil {
+		err := tradeSwapRules(ts)
+		run.mu.Lock()
+		run.reloadErr = err
+		run.mu.Unlock()
+		if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 	})
@@ -161,9 +166,11 @@ func browse(t *testing.T, b *browsertest.Browser, pki browserPKI, https bool) *b
 	case <-ctx.Done():
 		t.Fatalf("no report from %s within 90 s; console:\n%v", b.Engine, b.Console())
 	}
-	if reloadErr != nil {
-		t.Errorf("reload: %v", reloadErr)
+	run.mu.Lock()
+	if run.reloadErr != nil {
+		t.Errorf("reload: %v", run.reloadErr)
 	}
+	run.mu.Unlock()
 	run.replay(client, true)
 	if https && !regexp.MustCompile(`corsedge_tls_handshakes_total\{result="success",version="1.3"\} [1-9]`).MatchString(metricsText(t, ts.admin)) {
 		t.Errorf("%s made no TLS 1.3 handshake with corsedge:\n%s", b.Engine, grepLines(metricsText(t, ts.admin), "handshakes"))
@@ -196,10 +203,11 @@ func browse(t *testing.T, b *browsertest.Browser, pki browserPKI, https bool) *b
 // those made before the reload (after false) or after it.
 func (r *browserRun) replay(client *http.Client, after bool) {
 	for _, c := range browserChecks {
-		if c.afterReload != after || c.block == notBlocked || c.control {
+		cause := c.cause(r.engine.Engine)
+		if c.afterReload != after || cause == notBlocked || c.control {
 			continue
 		}
-		answer, err := c.replay(client, r.edgeURL, r.origin)
+		answer, err := c.replay(client, r.edgeURL, r.origin, cause)
 		r.mu.Lock()
 		r.replays[c.name], r.errs[c.name] = answer, err
 		r.mu.Unlock()
@@ -266,8 +274,9 @@ func (r *browserRun) judge(t *testing.T, c browserCheck) {
 	if want != "blocked" {
 		return
 	}
-	if c.block == notBlocked {
-		t.Fatalf("check %s: blocked, but by what? (set block)", c.name)
+	cause := c.cause(e)
+	if cause == notBlocked {
+		t.Fatalf("check %s: blocked in %s, but by what? (set block or noCORSBlock)", c.name, e)
 	}
 	url := r.edgeURL + c.path
 	if r.engine.HasConsole() {
@@ -277,17 +286,17 @@ func (r *browserRun) judge(t *testing.T, c browserCheck) {
 			t.Logf("%s: %s", e, r.engine.CORSErrors(url)[0])
 		}
 	}
-	method, status, decision := c.servedAs()
+	method, status, origin, decision := servedAs(cause, r.origin)
 	served := false
 	for _, l := range r.access {
-		if l.Path == c.path && l.Method == method && l.Origin == r.origin && l.CORS == decision && (status == 0 || l.Status == status) {
+		if l.Path == c.path && l.Method == method && l.Origin == origin && l.CORS == decision && (status == 0 || l.Status == status) {
 			served = true
 			t.Logf("corsedge: %s %s from %s: %d, %s", l.Method, l.Path, l.Origin, l.Status, l.CORS)
 			break
 		}
 	}
 	if !served {
-		t.Errorf("corsedge's access log has no %s %s from %s answered %s (status %d):\n%s", method, c.path, r.origin, decision, status, r.accessLines(c.path))
+		t.Errorf("corsedge's access log has no %s %s from %q answered %s (status %d):\n%s", method, c.path, origin, decision, status, r.accessLines(c.path))
 	}
 	r.mu.Lock()
 	answer, err := r.replays[c.name], r.errs[c.name]
@@ -406,11 +415,12 @@ func (tb *browserTable) String() string {
 	for _, c := range browserChecks {
 		cells := []string{c.name}
 		for _, col := range tb.cols {
-			cells = append(cells, cmp(tb.cells[col][c.name], "skipped"))
+			cells = append(cells, cmp(tb.cells[col][c.name], "not run"))
 		}
 		row(cells...)
 	}
-	b.WriteString("blocked(c): the engine's console says CORS blocked it; (s): the engine has no console to tell.\n" +
+	b.WriteString("not run: the engine is not installed (skipped) or its run failed before the checks.\n" +
+		"blocked(c): the engine's console says CORS blocked it; (s): the engine has no console to tell.\n" +
 		"Every blocked cell also has corsedge's access log of the engine's request and a Go replay of it.\n" +
 		"cors/no-cors: the mode the engine fetched the font in (Origin, Sec-Fetch-Mode).\n")
 	return b.String()

@@ -65,16 +65,24 @@ func startFirefox(ctx context.Context, t testing.TB, b *Browser, path string, o 
 	if err := f.conn.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil); err != nil {
 		return nil, err
 	}
+	// The first window's tab may appear a moment after the session.
 	var tree struct {
 		Contexts []struct {
 			Context string `json:"context"`
 		} `json:"contexts"`
 	}
-	if err := f.conn.call(ctx, "browsingContext.getTree", map[string]any{}, &tree); err != nil {
-		return nil, err
-	}
-	if len(tree.Contexts) == 0 {
-		return nil, fmt.Errorf("firefox has no tab open")
+	for {
+		if err := f.conn.call(ctx, "browsingContext.getTree", map[string]any{}, &tree); err != nil {
+			return nil, err
+		}
+		if len(tree.Contexts) > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("firefox opened no tab: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	f.page = tree.Contexts[0].Context
 	return f, nil
