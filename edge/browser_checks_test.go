@@ -123,22 +123,22 @@ var fontModes = map[browsertest.Engine]string{
 
 var (
 	authorization = []string{"Authorization: Bearer t0ken"}
-	font          = browserRequest{kind: "font"}
-	script        = browserRequest{kind: "script"}
+	fontLoad      = browserRequest{kind: "font"}
+	scriptLoad    = browserRequest{kind: "script"}
 	plainGet      = browserRequest{kind: "fetch"}
 )
 
 var browserChecks = []browserCheck{
 	{name: "font_fetch", path: "/fonts/a.woff2", req: plainGet, want: 200.0},
-	{name: "font_face", path: "/fonts/face.woff2", req: font, want: "loaded", fontMode: true},
+	{name: "font_face", path: "/fonts/face.woff2", req: fontLoad, want: "loaded", fontMode: true},
 	// No ACAO for the page's origin: no font, where fonts load in cors mode.
-	{name: "font_face_refused", path: "/css/face.woff2", req: font, want: "blocked", block: noACAO, fontMode: true,
+	{name: "font_face_refused", path: "/css/face.woff2", req: fontLoad, want: "blocked", block: noACAO, fontMode: true,
 		except: map[browsertest.Engine]any{browsertest.WebKit: "loaded"}},
 	// Cross-Origin-Resource-Policy is what keeps a font off another site in
 	// WebKit; it does not apply to a CORS request (Fetch), so in Chromium and
 	// Firefox a font the rule allows loads all the same.
-	{name: "font_face_corp", path: "/private/face.woff2", req: font, want: "blocked", block: noACAO, fontMode: true, noCORSBlock: corpSameSite},
-	{name: "font_face_allowed_corp", path: "/shared/face.woff2", req: font, want: "loaded", fontMode: true, noCORSBlock: corpSameSite,
+	{name: "font_face_corp", path: "/private/face.woff2", req: fontLoad, want: "blocked", block: noACAO, fontMode: true, noCORSBlock: corpSameSite},
+	{name: "font_face_allowed_corp", path: "/shared/face.woff2", req: fontLoad, want: "loaded", fontMode: true, noCORSBlock: corpSameSite,
 		except: map[browsertest.Engine]any{browsertest.WebKit: "blocked"}},
 	{name: "credentialed_get", path: "/js/app.js", req: browserRequest{kind: "fetch", credentials: true}, want: 200.0},
 	{name: "credentialed_star", path: "/fonts/cred.woff2", req: browserRequest{kind: "fetch", credentials: true}, want: "blocked", block: wildcardCredentials},
@@ -150,8 +150,8 @@ var browserChecks = []browserCheck{
 	{name: "refused_origin", path: "/css/site.css", req: plainGet, want: "blocked", block: noACAO},
 	// A 404 carries the CORS headers, so the page can read it.
 	{name: "missing_file", path: "/js/missing.js", req: plainGet, want: 404.0, absent: true},
-	{name: "script_crossorigin", path: "/js/cors.js", req: script, want: "ran"},
-	{name: "script_crossorigin_refused", path: "/css/cors.js", req: script, want: "blocked", block: noACAO},
+	{name: "script_crossorigin", path: "/js/cors.js", req: scriptLoad, want: "ran"},
+	{name: "script_crossorigin_refused", path: "/css/cors.js", req: scriptLoad, want: "blocked", block: noACAO},
 	{name: "star_header", path: "/any/custom.js", req: browserRequest{kind: "fetch", headers: []string{"X-Custom: 1"}}, want: 200.0},
 	// Blocked because corsedge refuses the preflight: engine_star_authorization
 	// shows that no engine would block it for an ACAH of "*".
