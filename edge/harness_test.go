@@ -52,6 +52,13 @@ func startServer(t testing.TB, rulesSrc string, configure ...func(*edge.Config))
 // startServerOn starts a server on an existing rules file.
 func startServerOn(t testing.TB, rulesFile string, configure ...func(*edge.Config)) *testServer {
 	t.Helper()
+	return startServerListening(t, rulesFile, listen(t), configure...)
+}
+
+// startServerListening starts a server on an existing rules file with
+// public as its plain HTTP listener.
+func startServerListening(t testing.TB, rulesFile string, public net.Listener, configure ...func(*edge.Config)) *testServer {
+	t.Helper()
 	root := t.TempDir()
 	for name, body := range assetFiles {
 		writeFile(t, filepath.Join(root, name), body)
@@ -74,7 +81,6 @@ func startServerOn(t testing.TB, rulesFile string, configure ...func(*edge.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	public := listen(t)
 	admin := listen(t)
 	lns := edge.Listeners{HTTP: public, Admin: admin}
 	if cfg.Certificates != nil {
