@@ -15,6 +15,7 @@ import (
 type tree struct {
 	fsys  fs.FS
 	root  *os.Root  // nil for the embedded set
+	dir   *os.File  // root's directory, for recheck; nil for the embedded set or off Linux
 	epoch time.Time // modification time of embedded files, which carry none
 }
 
@@ -28,12 +29,15 @@ func openDisk(dir string) (*tree, error) {
 		root.Close()
 		return nil, errors.Join(errors.New("not a readable directory"), err)
 	}
-	return &tree{fsys: root.FS(), root: root}, nil
+	return &tree{fsys: root.FS(), root: root, dir: openDir(root)}, nil
 }
 
 func (t *tree) close() error {
 	if t.root == nil {
 		return nil
+	}
+	if t.dir != nil {
+		t.dir.Close()
 	}
 	return t.root.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
@@ -43,7 +44,9 @@ func connConcurrency(nofile uint64) int {
 }
 
 // guard wraps the public listeners so that running out of descriptors is
-// retried, not fatal, and the per-address limit holds across them. When
+// retried, not fatal, and the per-address limit holds across them; their
+// connections move deadlines lazily, and plain HTTP ones gather a full
+// write buffer with the rest of the response (connlimit.Conn). When
 // tlsLast, the last one carries TLS and refuses by closing alone.
 func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	perIP := s.cfg.MaxConnsPerIP
@@ -53,14 +56,14 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	retries := ratelog.New(s.log, "accept")
 	l := connlimit.New(lns[0], perIP, func(err error) {
 		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.openConnections())
-	})
+	}).LazyDeadlines(s.deadlineSlack()).Gather(plainWriteBuffer)
 	s.conns.Store(l)
 	wrapped := []*connlimit.Listener{l}
 	for _, ln := range lns[1:] {
 		wrapped = append(wrapped, l.Beside(ln))
 	}
 	if tlsLast {
-		wrapped[len(wrapped)-1].Silent()
+		wrapped[len(wrapped)-1].Silent().Gather(0)
 	}
 	out := make([]net.Listener, len(wrapped))
 	for i, w := range wrapped {
@@ -69,6 +72,17 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	s.log.Info("connection limits", "descriptors", descriptorLimit(),
 		"concurrency_per_listener", s.http.Concurrency, "max_conns_per_ip", max(perIP, 0))
 	return out
+}
+
+// maxDeadlineSlack is how far a connection's deadline may lag what
+// fasthttp asks for (connlimit.Conn): each keep-alive request asks for
+// three, and moving a deadline re-arms a runtime timer.
+const maxDeadlineSlack = time.Second
+
+// deadlineSlack is maxDeadlineSlack, or a tenth of the shortest timeout
+// when that is less: a 300 ms idle timeout still means 300-330 ms.
+func (s *Server) deadlineSlack() time.Duration {
+	return min(maxDeadlineSlack, min(s.cfg.ReadTimeout, s.cfg.WriteTimeout, s.cfg.IdleTimeout)/10)
 }
 
 // connState gives a closed connection's per-address slot back (fasthttp's

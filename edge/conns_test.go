@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,4 +48,76 @@ func TestMaxConnsPerIP(t *testing.T) {
 	if !waitFor(5*time.Second, func() bool { return get(addr, "/js/app.js") == http.StatusOK }) {
 		t.Error("a closed connection's slot was not given back")
 	}
+}
+
+// The timeouts hold through the connections' lazy deadlines (a tenth of
+// the shortest timeout of slack here): a keep-alive connection that sends
+// a request every 100 ms outlives every deadline set before and is never
+// cut early; one that goes quiet is closed after the idle timeout, a
+// request head that never ends after the read timeout, and a response the
+// client does not take after the write timeout.
+func TestTimeoutsWithLazyDeadlines(t *testing.T) {
+	const readTimeout, idleTimeout, writeTimeout = 300 * time.Millisecond, 600 * time.Millisecond, 300 * time.Millisecond
+	ts := startServer(t, floodRules, func(c *edge.Config) {
+		c.ReadTimeout, c.IdleTimeout, c.WriteTimeout = readTimeout, idleTimeout, writeTimeout
+	})
+	addr := strings.TrimPrefix(ts.url, "http://")
+	const bigSize = 32 << 20 // streamed from disk, and more than the socket buffers hold
+	writeFile(t, filepath.Join(ts.root, "fonts/big.woff2"), strings.Repeat("x", bigSize))
+
+	// closedAfter sends req on a new connection, waits wait without
+	// reading, then reads until the server closes the connection; it
+	// returns when that was (from the send) and what was read.
+	closedAfter := func(req string, wait time.Duration) (time.Duration, int64) {
+		conn, err := net.Dial("tcp", addr)
+		must(t, err)
+		defer conn.Close()
+		began := time.Now()
+		io.WriteString(conn, req)
+		time.Sleep(wait)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, _ := io.Copy(io.Discard, conn) // until EOF or a reset
+		return time.Since(began), n
+	}
+
+	t.Run("desc=keep-alive past every deadline", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		must(t, err)
+		defer conn.Close()
+		br := bufio.NewReader(conn)
+		for i := range 15 { // 1.5 s: past the read and idle timeouts of the first requests
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			_, err := io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
+			var resp *http.Response
+			if err == nil {
+				resp, err = http.ReadResponse(br, nil)
+			}
+			if err != nil {
+				t.Fatalf("request %d on the kept connection: %v", i+1, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	for _, tc := range []struct {
+		desc, send string
+		wait       time.Duration
+		min, max   time.Duration
+	}{
+		{"idle timeout", "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n", 0, idleTimeout, idleTimeout + time.Second},
+		{"read timeout: a request head that never ends", "GET /js/app.js HTTP/1.1\r\nHost: cd", 0, readTimeout, readTimeout + time.Second},
+	} {
+		t.Run("desc="+tc.desc, func(t *testing.T) {
+			if took, _ := closedAfter(tc.send, tc.wait); took < tc.min || took > tc.max {
+				t.Errorf("closed after %v, want %v to %v", took, tc.min, tc.max)
+			}
+		})
+	}
+	t.Run("desc=write timeout: a response the client does not take", func(t *testing.T) {
+		_, n := closedAfter("GET /fonts/big.woff2 HTTP/1.1\r\nHost: cdn.test\r\n\r\n", time.Second)
+		if n >= bigSize {
+			t.Errorf("the client read %d bytes after 1 s of not reading, the whole %d: no write timeout", n, bigSize)
+		}
+	})
 }

@@ -158,23 +158,28 @@ func New(cfg Config) (*Server, error) {
 		s.tls = s.tlsConfig()
 		s.logCertificates()
 	}
-	s.http = s.newFastHTTP(0)
+	s.http = s.newFastHTTP(plainWriteBuffer)
 	s.https = s.newFastHTTP(tlsWriteBuffer)
 	return s, nil
 }
+
+// plainWriteBuffer is the plain HTTP server's write buffer, fasthttp's
+// default. A response bigger than it goes out in one writev from where it
+// lies: fasthttp does that on a bare *net.TCPConn, and connlimit.Conn
+// gathers the buffer's flush with the rest for the same writev. A larger
+// buffer only adds a copy (woff2 over HTTP: 1.11 -> 1.28 x nginx's with
+// 24 KiB).
+const plainWriteBuffer = 4 << 10
 
 // tlsWriteBuffer is the HTTPS server's write buffer. A TLS connection gets
 // no writev: with fasthttp's 4 KiB default a 20 KiB font went out as three
 // writes and TLS records (4 KiB, 16 KiB, the rest), where nginx makes two;
 // 24 KiB holds the head and such a body (bench, tls-woff2: CPU/request 1.11
-// -> 0.95 x nginx's). Plain HTTP keeps the default: a response bigger than
-// the buffer goes out in one writev from where it lies, and a larger buffer
-// only adds a copy (woff2 over HTTP: 1.11 -> 1.28 x nginx's with 24 KiB).
+// -> 0.95 x nginx's).
 const tlsWriteBuffer = 24 << 10
 
-// newFastHTTP is one public fasthttp server; writeBuffer 0 is fasthttp's
-// default. HTTP and HTTPS each get one, the same in all but that buffer
-// and Concurrency (see publicListeners).
+// newFastHTTP is one public fasthttp server. HTTP and HTTPS each get one,
+// the same in all but that buffer and Concurrency (see publicListeners).
 func (s *Server) newFastHTTP(writeBuffer int) *fasthttp.Server {
 	cfg := s.cfg
 	return &fasthttp.Server{

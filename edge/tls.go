@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"slices"
@@ -32,15 +33,16 @@ func (s *Server) tlsConfig() *tls.Config {
 // noteOffered records the newest version a client offers, so that a failed
 // handshake is counted under it (a TLS 1.1 client refused shows as such).
 func noteOffered(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-	if c, ok := hello.Conn.(*offeringConn); ok && len(hello.SupportedVersions) > 0 {
+	if c, ok := hello.Context().Value(handshakingKey{}).(*tlsConn); ok && len(hello.SupportedVersions) > 0 {
 		c.offered = slices.Max(hello.SupportedVersions)
 	}
 	return nil, nil // the Config itself, with its session ticket keys
 }
 
 // tlsListener serves TLS over the guarded public listener, so the
-// per-address limit and the accept backoff hold on HTTPS too; its
-// connections count their handshakes.
+// per-address limit, the accept backoff and the lazy deadlines
+// (connlimit.Conn) hold on HTTPS too; its connections count their
+// handshakes.
 type tlsListener struct {
 	net.Listener
 	config *tls.Config
@@ -52,54 +54,55 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &tlsConn{counts: l.counts}
-	tc.raw.Conn = c
-	tc.Conn = tls.Server(&tc.raw, l.config)
-	return tc, nil
+	return &tlsConn{Conn: tls.Server(c, l.config), counts: l.counts}, nil
 }
 
-// tlsConn is a server connection that counts its handshake, which runs at
-// the first Read or Write (fasthttp's first request read). It keeps
-// *tls.Conn's methods, so fasthttp sees TLS: over Concurrency it closes
-// the connection without writing its plaintext 503, and no handshake runs.
+// tlsConn is a server connection that counts its handshake. It keeps
+// *tls.Conn's methods, so fasthttp sees TLS: it runs the handshake first,
+// under its deadlines; over Concurrency it closes the connection without
+// writing its plaintext 503, and no handshake runs.
 type tlsConn struct {
 	*tls.Conn
-	raw    offeringConn
-	counts *handshakeCounts
-	shook  bool // the handshake has been counted; fasthttp reads and writes from one goroutine
+	counts  *handshakeCounts
+	offered uint16 // newest version in the ClientHello (noteOffered); 0 before one is read
+	shook   bool   // the handshake has run; fasthttp reads, writes and shakes hands from one goroutine
 }
 
-// offeringConn is the socket under a tlsConn, carrying what its
-// ClientHello offered.
-type offeringConn struct {
-	net.Conn
-	offered uint16 // newest version in the ClientHello; 0 before one is read
+// handshakingKey carries the tlsConn whose handshake is running to
+// noteOffered, through the handshake's context.
+type handshakingKey struct{}
+
+// Handshake runs the handshake once and counts its result; a failure is
+// counted under the version the client offered ("unknown" when no
+// ClientHello came).
+func (c *tlsConn) Handshake() error {
+	if c.shook {
+		return c.Conn.Handshake() // the first one's result
+	}
+	c.shook = true
+	err := c.Conn.HandshakeContext(context.WithValue(context.Background(), handshakingKey{}, c))
+	if err != nil {
+		c.counts.add(c.offered, false)
+	} else {
+		c.counts.add(c.Conn.ConnectionState().Version, true)
+	}
+	return err
 }
 
+// Read and Write count a handshake that runs before them, as it would
+// unseen in *tls.Conn's own.
 func (c *tlsConn) Read(b []byte) (int, error) {
 	if !c.shook {
-		c.handshake()
+		c.Handshake()
 	}
 	return c.Conn.Read(b)
 }
 
 func (c *tlsConn) Write(b []byte) (int, error) {
 	if !c.shook {
-		c.handshake()
+		c.Handshake()
 	}
 	return c.Conn.Write(b)
-}
-
-// handshake runs the handshake under the deadline fasthttp has set and
-// counts its result; a failure is counted under the version the client
-// offered ("unknown" when no ClientHello came).
-func (c *tlsConn) handshake() {
-	c.shook = true
-	if err := c.Conn.Handshake(); err != nil {
-		c.counts.add(c.raw.offered, false)
-		return
-	}
-	c.counts.add(c.Conn.ConnectionState().Version, true)
 }
 
 // handshakeCounts are corsedge_tls_handshakes_total by version and result.

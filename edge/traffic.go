@@ -77,15 +77,6 @@ func busiest(m map[pairKey]uint64, n int) []impact.Pair {
 	return out[:min(n, len(out))]
 }
 
-// each calls f for every cached decision, one shard's lock at a time.
-func (c *decisionCache) each(f func(*cacheEntry)) {
-	for _, s := range c.shards {
-		for _, e := range s.Values() {
-			f(e)
-		}
-	}
-}
-
 // Traffic returns the recorded (Origin, prefix) pairs, busiest first: at
 // most Config.CacheSize of them (see trafficRecord).
 func (s *Server) Traffic() []impact.Pair { return s.traffic.pairs(s.state.Load().cache) }

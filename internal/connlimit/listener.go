@@ -24,14 +24,17 @@ const tooManyConns = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nCon
 
 // A Listener retries accept errors that a client or the descriptor limit
 // causes instead of returning them, and refuses a connection whose client
-// address already holds maxPerIP. It hands out the connections it accepts
-// unwrapped, so that a server keeps writev and sendfile on them; the server
-// calls Release once for each when it closes (fasthttp: Server.ConnState).
+// address already holds maxPerIP. It hands out a TCP connection as a *Conn,
+// which keeps writev and sendfile and moves its deadlines lazily; the
+// server calls Release once for each when it closes (fasthttp:
+// Server.ConnState).
 type Listener struct {
 	net.Listener
-	maxPerIP int         // <= 0: no limit
-	onRetry  func(error) // told of each accept error before the backoff; may be nil
-	silent   bool        // refuse by closing alone: a TLS client cannot read a plaintext 429
+	maxPerIP int           // <= 0: no limit
+	onRetry  func(error)   // told of each accept error before the backoff; may be nil
+	slack    time.Duration // of the Conns handed out (see Conn); 0: every deadline set goes through
+	gather   int           // of the Conns handed out (see Conn.Write); 0: off
+	silent   bool          // refuse by closing alone: a TLS client cannot read a plaintext 429
 
 	done      chan struct{} // closed by Close: ends a backoff
 	closeOnce sync.Once
@@ -61,7 +64,22 @@ func New(ln net.Listener, maxPerIP int, onRetry func(error)) *Listener {
 // connections count against l's per-address limit, and l's counters count
 // for both. Release either listener's connections on either.
 func (l *Listener) Beside(ln net.Listener) *Listener {
-	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, done: make(chan struct{}), counts: l.counts}
+	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, slack: l.slack, done: make(chan struct{}), counts: l.counts}
+}
+
+// Gather makes l's connections send a write of exactly size bytes (the
+// server's write buffer, full) together with the next (see Conn.Write).
+// Not for a listener under TLS, whose records are no such flushes.
+func (l *Listener) Gather(size int) *Listener {
+	l.gather = size
+	return l
+}
+
+// LazyDeadlines lets the deadlines of l's connections lag the ones asked
+// for by up to slack (see Conn); call it before Beside and Accept.
+func (l *Listener) LazyDeadlines(slack time.Duration) *Listener {
+	l.slack = slack
+	return l
 }
 
 // Silent makes l refuse a connection over the limit by closing it, without
@@ -95,21 +113,19 @@ func (l *Listener) Accept() (net.Conn, error) {
 			}
 			continue
 		}
-		if l.maxPerIP <= 0 {
-			return c, nil
-		}
-		key, ok := clientKey(c.RemoteAddr())
-		if !ok {
-			return c, nil
-		}
-		if !l.admit(key) {
-			l.refusedPerIP.Add(1)
-			if l.silent {
-				c.Close()
-			} else {
-				refuse(c)
+		if l.maxPerIP > 0 {
+			if key, ok := clientKey(c.RemoteAddr()); ok && !l.admit(key) {
+				l.refusedPerIP.Add(1)
+				if l.silent {
+					c.Close()
+				} else {
+					refuse(c)
+				}
+				continue
 			}
-			continue
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			return newConn(tc, l.slack, l.gather), nil
 		}
 		return c, nil
 	}

@@ -390,23 +390,32 @@ func (h *harness) memory(all []*contender, set func(*report.Row, int64)) error {
 	return nil
 }
 
-// fillAll sends every origin of the rotation once to each server, with the
-// built-in generator, which can stop after an exact number of requests.
+// fillAll sends every position of the rotation once to each server whose
+// request rotates, with the built-in generator, which can stop after an
+// exact number of requests: the timed runs then measure the steady state,
+// every (origin, path) pair already decided once.
 func (h *harness) fillAll(ctx context.Context, sc *scenario.Scenario, all []*contender, sec *report.Section) error {
-	n := int64(sc.Request.Origin.Count)
+	n := sc.Request.Period()
 	if h.cfg.FillLimit > 0 {
 		n = min(n, h.cfg.FillLimit)
 	}
 	for _, c := range all {
+		if c.req.Period() == 0 { // a baseline on one fixed request: nothing to fill
+			continue
+		}
 		start := time.Now()
 		if _, err := h.measure(ctx, c, h.fill, 30*time.Minute, n); err != nil {
 			return err
 		}
 		c.row.Runs = nil
-		fmt.Fprintf(h.cfg.Log, "%s: sent %d distinct origins in %v\n", c.row.Label, n, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(h.cfg.Log, "%s: sent %d positions of the rotation in %v\n", c.row.Label, n, time.Since(start).Round(time.Millisecond))
 	}
-	sec.Notes = append(sec.Notes, fmt.Sprintf("Before timing, each server was sent %d requests, one per distinct origin, "+
-		"with the built-in generator; RSS is read from /proc/PID/status before that and after the timed runs.", n))
+	what := "one per distinct origin"
+	if sc.Request.Sites != nil {
+		what = "every position of the sites rotation once (each site's ten)"
+	}
+	sec.Notes = append(sec.Notes, fmt.Sprintf("Before timing, each server was sent %d requests, %s, "+
+		"with the built-in generator; RSS is read from /proc/PID/status before that and after the timed runs.", n, what))
 	return nil
 }
 

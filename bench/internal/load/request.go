@@ -22,6 +22,19 @@ type Request struct {
 	Close bool
 }
 
+// Period is the number of positions after which r's rotation repeats
+// itself, each of them sent once: the Origin rotation's count, or ten a
+// site (Sites.At); 0 for a request that does not rotate.
+func (r Request) Period() int64 {
+	switch {
+	case r.Sites != nil:
+		return 10 * int64(r.Sites.Count)
+	case r.Origin != nil:
+		return int64(r.Origin.Count)
+	}
+	return 0
+}
+
 // Rotation names Count distinct origins Prefix+n+Suffix, n = 1..Count.
 type Rotation struct {
 	Prefix, Suffix string

@@ -18,7 +18,7 @@ type Scenario struct {
 	Request   load.Request
 	Status    int  // what corsedge must answer
 	CacheSize int  // corsedge -cache-size; its default when 0
-	Fill      bool // send every origin of the rotation once before timing; report memory
+	Fill      bool // send every position of the rotation once before timing; report memory
 	// Baseline, when set, is a second request corsedge is timed with in
 	// alternation with Request: the cached case a churn scenario is judged against.
 	Baseline *load.Request
