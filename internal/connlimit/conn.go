@@ -81,10 +81,11 @@ func (c *Conn) SetDeadline(t time.Time) error {
 func (c *Conn) setRead(t time.Time) error {
 	c.read.want = t
 	set := c.read.set
-	if !t.IsZero() && !set.IsZero() && !set.After(t.Add(c.slack)) {
+	switch {
+	case c.slack == 0:
+	case t.IsZero() && set.IsZero():
 		return nil
-	}
-	if t.IsZero() && set.IsZero() {
+	case !t.IsZero() && !set.IsZero() && !set.After(t.Add(c.slack)):
 		return nil
 	}
 	c.read.set = t
@@ -96,7 +97,7 @@ func (c *Conn) setRead(t time.Time) error {
 func (c *Conn) setWrite(t time.Time) error {
 	c.write.want = t
 	set := c.write.set
-	if t.IsZero() == set.IsZero() && (t.IsZero() || absDuration(set.Sub(t)) < c.slack) {
+	if c.slack > 0 && t.IsZero() == set.IsZero() && (t.IsZero() || absDuration(set.Sub(t)) < c.slack) {
 		return nil
 	}
 	c.write.set = t

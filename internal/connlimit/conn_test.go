@@ -217,3 +217,17 @@ func expect(t *testing.T, c net.Conn, want string) {
 		t.Errorf("client read %q, %v; want %q", got, err, want)
 	}
 }
+
+// Without LazyDeadlines every deadline goes through: a later one asked
+// for replaces an earlier one at once.
+func TestDeadlinesWithoutSlack(t *testing.T) {
+	c, _ := pair(t, func(*connlimit.Listener) {})
+	began := time.Now()
+	c.SetReadDeadline(began.Add(50 * time.Millisecond))
+	c.SetReadDeadline(began.Add(300 * time.Millisecond))
+	c.SetReadDeadline(began.Add(150 * time.Millisecond)) // earlier again: kept with slack, not here
+	_, err := c.Read(make([]byte, 1))
+	if took := time.Since(began); !errors.Is(err, os.ErrDeadlineExceeded) || took < 150*time.Millisecond || took > 280*time.Millisecond {
+		t.Errorf("Read: %v after %v, want a timeout at 150 ms", err, took)
+	}
+}
