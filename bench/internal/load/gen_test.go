@@ -52,8 +52,12 @@ func TestGoGenerator(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
+		duration := 200 * time.Millisecond
+		if tc.requests > 0 { // an exact count: the duration only bounds a hang
+			duration = time.Minute
+		}
 		res, err := Go{}.Run(context.Background(), tc.req, Options{Addr: addr, Conns: 4,
-			Duration: 200 * time.Millisecond, Requests: tc.requests, Status: tc.status})
+			Duration: duration, Requests: tc.requests, Status: tc.status})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.desc, err)
 		}
