@@ -45,7 +45,7 @@ type Options struct {
 	// each other's lines. Writers sharing a pipe want PIPE_BUF (4096), the
 	// most a pipe keeps whole.
 	WriteSize int
-	Logger     *slog.Logger  // for write and reopen errors; slog.Default() when nil
+	Logger    *slog.Logger // for write and reopen errors; slog.Default() when nil
 }
 
 // Log is an access log: Record formats a line on the caller's goroutine into
