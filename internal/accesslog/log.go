@@ -39,13 +39,13 @@ type Options struct {
 	Sample     float64
 	Lines      int           // DefaultLines when 0
 	FlushEvery time.Duration // DefaultFlushEvery when 0
+	Logger     *slog.Logger  // for write and reopen errors; slog.Default() when nil
 	// WriteSize is the most bytes one write takes, DefaultWriteSize when
 	// 0; a line longer than that goes out alone. Every write ends at a
 	// line's end, so processes appending to one file (-workers) never cut
 	// each other's lines. Writers sharing a pipe want PIPE_BUF (4096), the
 	// most a pipe keeps whole.
 	WriteSize int
-	Logger    *slog.Logger // for write and reopen errors; slog.Default() when nil
 }
 
 // Log is an access log: Record formats a line on the caller's goroutine into
