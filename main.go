@@ -24,6 +24,7 @@ import (
 	"corsedge/internal/accesslog"
 	"corsedge/internal/handover"
 	"corsedge/internal/safefile"
+	"corsedge/internal/workers"
 	"corsedge/rules"
 )
 
@@ -232,6 +233,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	durationHistogram := fs.Bool("duration-histogram", true, "keep corsedge_request_duration_seconds (two clock reads a request)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "least severe log level: debug, info, warn or error")
+	workerCount := workersFlag(fs) // main_workers.go
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -258,8 +260,28 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
 		return 2
 	}
+	child, err := workers.FromEnv() // non-nil in a worker that a supervisor started
+	if err != nil {
+		fmt.Fprintf(stderr, "corsedge serve: %v\n", err)
+		return 2
+	}
 	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
+	if child == nil && *workerCount > 1 {
+		return supervise(ctx, sig, log, supervision{
+			count: *workerCount, args: args, addr: *addr, tlsAddr: *tlsAddr, admin: *admin,
+			rulesFile: *rulesFile, shutdownDelay: *shutdownDelay, stdout: stdout, stderr: stderr,
+		})
+	}
+	if child != nil {
+		log = log.With("worker", child.Index)
+		go workers.WatchParent(ctx)
+		if *accessLogFile == "-" {
+			// The workers share standard output, a pipe or the journal's
+			// socket: writes of at most PIPE_BUF bytes are kept whole.
+			accessLog.WriteSize = 4096
+		}
+	}
 	accessLog.Logger = log
 	access, err := openAccessLog(*accessLogFile, accessLog, stdout)
 	if err != nil {
@@ -315,19 +337,27 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var up *handover.Upgrader
-	if ownsProcess {
+	if ownsProcess && child == nil { // a worker's sockets are its supervisor's
 		if up, err = handover.New(*pidFile, handover.DefaultTimeout); err != nil {
 			log.Error("cannot prepare binary hand-over", "error", err)
 			return 1
 		}
 		defer up.Stop()
 	}
-	lns, err := openListeners(up, *addr, *tlsAddr, *admin)
+	var lns edge.Listeners
+	if child != nil {
+		lns, err = childListeners(child)
+	} else {
+		lns, err = openListeners(up, *addr, *tlsAddr, *admin)
+	}
 	if err != nil {
 		log.Error("cannot listen", "error", err)
 		return 1
 	}
 	if *cpuProfile != "" {
+		if child != nil {
+			*cpuProfile += fmt.Sprintf(".%d", child.Index) // one profile per worker: FILE.0, FILE.1, …
+		}
 		stopProfile, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			log.Error("cannot profile", "file", *cpuProfile, "error", err)
@@ -341,7 +371,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopACME()
-	logStart(log, lns, *rulesFile, *root, files)
+	logStart(log, lns, *rulesFile, *root, files, child != nil)
 	ctx, handedOver := context.WithCancel(ctx)
 	defer handedOver()
 	if up != nil {
@@ -484,14 +514,18 @@ func startCPUProfile(file string) (stop func(), err error) {
 	}, nil
 }
 
-// logStart tells a new user what is served where.
-func logStart(log *slog.Logger, lns edge.Listeners, rulesFile, root string, files *assets.Server) {
+// logStart tells a new user what is served where; a worker's admin
+// endpoints are reached through its supervisor's.
+func logStart(log *slog.Logger, lns edge.Listeners, rulesFile, root string, files *assets.Server, worker bool) {
 	what := "assets from " + root
 	if files.Demo() {
 		what = "the embedded demo set: " + strings.Join(files.Files(), ", ")
 	}
-	adminURL := "off"
-	if lns.Admin != nil {
+	msg, adminURL := "corsedge serving ", "off"
+	switch {
+	case worker:
+		msg, adminURL = "corsedge worker serving ", "the supervisor's"
+	case lns.Admin != nil:
 		adminURL = "http://" + lns.Admin.Addr().String() + "/status"
 	}
 	var args []any
@@ -501,7 +535,7 @@ func logStart(log *slog.Logger, lns edge.Listeners, rulesFile, root string, file
 	if lns.HTTPS != nil {
 		args = append(args, "tls_url", "https://"+localURLHost(lns.HTTPS.Addr()))
 	}
-	log.Info("corsedge serving "+what, append(args, "rules", rulesFile, "admin", adminURL)...)
+	log.Info(msg+what, append(args, "rules", rulesFile, "admin", adminURL)...)
 }
 
 // localURLHost turns a listen address into one a browser on this machine can open.

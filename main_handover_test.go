@@ -135,10 +135,10 @@ func (r *handoverRig) process() (pid int, version string, err error) {
 	return st.Process.PID, st.Process.Version, err
 }
 
-// load requests a font with CORS without pause, on keep-alive connections
+// handoverLoad requests a font with CORS without pause, on keep-alive connections
 // and on a new connection each time, until stop; it counts every request
 // and every failure (a refused connection, an error, a wrong answer).
-type load struct {
+type handoverLoad struct {
 	requests, failed, refused atomic.Int64
 	mu                        sync.Mutex
 	firstErr                  error
@@ -146,8 +146,8 @@ type load struct {
 	stop                      chan struct{}
 }
 
-func startLoad(url string) *load {
-	l := &load{stop: make(chan struct{})}
+func startHandoverLoad(url string) *handoverLoad {
+	l := &handoverLoad{stop: make(chan struct{})}
 	for i := range 4 {
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
 		l.wg.Go(func() {
@@ -175,7 +175,7 @@ func startLoad(url string) *load {
 	return l
 }
 
-func (l *load) one(client *http.Client, url string) error {
+func (l *handoverLoad) one(client *http.Client, url string) error {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Origin", "https://anyone.example")
 	resp, err := client.Do(req)
@@ -189,7 +189,7 @@ func (l *load) one(client *http.Client, url string) error {
 	return nil
 }
 
-func (l *load) finish(t *testing.T) {
+func (l *handoverLoad) finish(t *testing.T) {
 	t.Helper()
 	close(l.stop)
 	l.wg.Wait()
@@ -199,7 +199,7 @@ func (l *load) finish(t *testing.T) {
 	}
 }
 
-// An upgrade is "install the new file, send SIGUSR2": under continuous load
+// An upgrade is "install the new file, send SIGUSR2": under continuous handoverLoad
 // on keep-alive and fresh connections, build B takes over from build A
 // with no failed request and no refused connection; A exits 0 and the PID
 // file names B's process.
@@ -216,7 +216,7 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 		t.Errorf("systemd was told %q, want %q", got, want)
 	}
 	font := demoFont(t, r.stderr())
-	l := startLoad(r.public + "/" + font)
+	l := startHandoverLoad(r.public + "/" + font)
 	time.Sleep(300 * time.Millisecond)
 	r.install(b)
 	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
@@ -241,7 +241,7 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the old process did not exit after the hand-over:\n%s", r.stderr())
 	}
-	time.Sleep(300 * time.Millisecond) // load on B alone
+	time.Sleep(300 * time.Millisecond) // handoverLoad on B alone
 	l.finish(t)
 	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidB); got != want {
 		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
@@ -256,14 +256,14 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 }
 
 // A hand-over that fails changes nothing: a new file that cannot start, or
-// a new process that cannot load its rules, leaves the old one serving
+// a new process that cannot handoverLoad its rules, leaves the old one serving
 // without a failed request, and says why; once fixed, USR2 works.
 func TestFailedHandOverKeepsServing(t *testing.T) {
 	dir := t.TempDir()
 	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
 	r := startHandoverRig(t, a)
 	font := demoFont(t, r.stderr())
-	l := startLoad(r.public + "/" + font)
+	l := startHandoverLoad(r.public + "/" + font)
 	broken := filepath.Join(dir, "broken")
 	must(t, os.WriteFile(broken, []byte("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n"), 0o755))
 	good, err := os.ReadFile(r.rules)

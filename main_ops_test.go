@@ -44,6 +44,8 @@ func TestServeTunableErrors(t *testing.T) {
 		{"unknown log level", []string{"-log-level", "loud"}, 2, `-log-level "loud"`},
 		{"no read timeout", []string{"-read-timeout", "0"}, 2, "-read-timeout 0s: want a positive duration"},
 		{"negative shutdown delay", []string{"-shutdown-delay", "-1s"}, 2, "-shutdown-delay -1s"},
+		{"no workers", []string{"-workers", "0"}, 2, "-workers: want auto or a count from 1 to 1024"},
+		{"a worker count that is no number", []string{"-workers", "many"}, 2, "-workers: want auto or a count from 1 to 1024"},
 		{"negative hot-set size", []string{"-hot-set-size", "-1"}, 1, "MaxMemory is -1"},
 		{"a file limit over the set", []string{"-hot-set-size", "1024", "-hot-file-max", "2048"}, 1, "MaxFileInMemory (2048) exceeds MaxMemory (1024)"},
 	} {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -81,11 +80,7 @@ func TestCommands(t *testing.T) {
 // The binary, as an operator runs it: it starts on the sample rules with the
 // demo set, says where, serves a font with CORS, and exits 0 on SIGTERM.
 func TestServeBinary(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "corsedge")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := corsedgeBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0")

@@ -18,6 +18,7 @@ import (
 const (
 	DefaultLines      = 4096                   // lines buffered before new ones are dropped
 	DefaultFlushEvery = 100 * time.Millisecond // most time a line waits in the writer's buffer
+	DefaultWriteSize  = 64 << 10               // bytes of lines written at once
 )
 
 // drainEvery is how often the writer takes the queued lines. It does not
@@ -39,6 +40,12 @@ type Options struct {
 	Lines      int           // DefaultLines when 0
 	FlushEvery time.Duration // DefaultFlushEvery when 0
 	Logger     *slog.Logger  // for write and reopen errors; slog.Default() when nil
+	// WriteSize is the most bytes one write takes, DefaultWriteSize when
+	// 0; a line longer than that goes out alone. Every write ends at a
+	// line's end, so processes appending to one file (-workers) never cut
+	// each other's lines. Writers sharing a pipe want PIPE_BUF (4096), the
+	// most a pipe keeps whole.
+	WriteSize int
 }
 
 // Log is an access log: Record formats a line on the caller's goroutine into
@@ -120,6 +127,9 @@ func newLog(w io.Writer, o Options) (*Log, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.WriteSize <= 0 {
+		o.WriteSize = DefaultWriteSize
+	}
 	l := &Log{
 		format:    o.Format,
 		every:     o.FlushEvery,
@@ -133,7 +143,7 @@ func newLog(w io.Writer, o Options) (*Log, error) {
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		out:       w,
-		buf:       bufio.NewWriterSize(w, 64<<10),
+		buf:       bufio.NewWriterSize(w, o.WriteSize),
 	}
 	if l.all {
 		l.threshold = 0
@@ -260,6 +270,12 @@ func (l *Log) drain() {
 }
 
 func (l *Log) write(b []byte) {
+	if len(b) > l.buf.Available() {
+		// Written out before the buffer is full, not cut where it
+		// fills: a line longer than the buffer then goes out alone, in
+		// one write.
+		l.flush()
+	}
 	_, err := l.buf.Write(b)
 	l.note(err)
 	if cap(b) > 8*lineCap { // a line with huge fields: do not keep its buffer

@@ -1,9 +1,12 @@
 package accesslog_test
 
 import (
+	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +175,61 @@ func BenchmarkRecord(b *testing.B) {
 			b.ReportMetric(float64(l.Dropped())/float64(b.N), "dropped/op")
 			l.Close()
 		})
+	}
+}
+
+// writes records each Write's bytes, as the kernel gets them.
+type writes struct {
+	mu sync.Mutex
+	w  [][]byte
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.w = append(w.w, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+// Every write ends at a line's end and holds at most WriteSize bytes
+// (a longer line alone), so that workers appending to one file or pipe
+// never cut each other's lines: more lines than the buffer holds, with
+// a long one among them.
+func TestWritesEndAtLineEnds(t *testing.T) {
+	long := entry
+	long.UserAgent = []byte(strings.Repeat("x", 1000))
+	for _, tc := range []struct {
+		desc string
+		size int
+	}{{"the default write size", 0}, {"PIPE_BUF", 4096}, {"a write size below a line", 100}} {
+		w := &writes{}
+		l, err := accesslog.New(w, accesslog.Options{Sample: 1, WriteSize: tc.size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 3000
+		for i := range n {
+			e := &entry
+			if i%7 == 0 {
+				e = &long
+			}
+			l.Record(e)
+			if i%1000 == 999 {
+				time.Sleep(30 * time.Millisecond) // let the writer take them: none dropped
+			}
+		}
+		l.Close()
+		limit := cmp.Or(tc.size, accesslog.DefaultWriteSize)
+		var all []byte
+		for _, b := range w.w {
+			lines := bytes.Count(b, []byte("\n"))
+			if !bytes.HasSuffix(b, []byte("\n")) || (len(b) > limit && lines > 1) {
+				t.Errorf("%s: a write of %d bytes, %d lines, ending %q", tc.desc, len(b), lines, b[max(len(b)-20, 0):])
+			}
+			all = append(all, b...)
+		}
+		if lines, err := logtest.Lines(string(all)); err != nil || len(lines) != n || l.Dropped() != 0 {
+			t.Errorf("%s: %d lines in %d writes (%v), %d dropped; want %d", tc.desc, len(lines), len(w.w), err, l.Dropped(), n)
+		}
 	}
 }

@@ -1,0 +1,60 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"syscall"
+)
+
+// ListenFunc opens the listening socket named name (http#0…http#N-1,
+// https#i, admin) on addr, with SO_REUSEPORT when reuseport is set. It is
+// the one place the supervisor's sockets come from, so that a binary
+// hand-over can give them by name instead. The supervisor may close a
+// socket it got and ask for the same name again (a worker that cannot
+// start gives up its share of connections): a fresh socket is then due.
+type ListenFunc func(name, addr string, reuseport bool) (net.Listener, error)
+
+// Listen is the ListenFunc that opens new TCP sockets. It is net.Listen
+// plus SO_REUSEPORT, rather than fasthttp's reuseport package: that one
+// binds "tcp" on ":port" to IPv4 only (net.Listen's socket takes IPv6
+// too) and adds TCP_DEFER_ACCEPT, which hides a connection that sends
+// nothing from the idle timeout and the per-address limit; one worker or
+// many, the sockets should behave alike.
+func Listen(name, addr string, reuseport bool) (net.Listener, error) {
+	lc := net.ListenConfig{}
+	if reuseport {
+		lc.Control = func(network, address string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) { serr = setReusePort(fd) }); err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s on %s: %w", name, addr, err)
+	}
+	return ln, nil
+}
+
+// MaxCount bounds -workers: more processes than that is a typo.
+const MaxCount = 1024
+
+// ParseCount reads a -workers value: a count from 1 to MaxCount, or
+// "auto": the CPUs this process may use (Go's default GOMAXPROCS: the
+// affinity mask, lowered to a cgroup CPU limit; or $GOMAXPROCS).
+func ParseCount(v string) (int, error) {
+	if v == "auto" {
+		return runtime.GOMAXPROCS(0), nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxCount {
+		return 0, errors.New("want auto or a count from 1 to " + strconv.Itoa(MaxCount))
+	}
+	return n, nil
+}

@@ -1,0 +1,569 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"corsedge/edge"
+	"corsedge/internal/testlog"
+	"corsedge/internal/workers"
+)
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// corsedgeBinary builds the binary once for every test that runs it as
+// an operator would (and as a supervisor runs its workers).
+func corsedgeBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "corsedge-bin-"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "corsedge")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// supervisor is a running `corsedge -workers N`.
+type supervisor struct {
+	cmd           *exec.Cmd
+	public, admin string
+	out           *testlog.Buffer // stdout and stderr, the workers' too
+	exited        chan error      // Wait's result, once it has exited
+}
+
+// startWorkers runs the binary with -workers n on loopback ports, no
+// poll, and args; it returns once the supervisor says every worker
+// serves. The cleanup stops it if the test has not.
+func startWorkers(t *testing.T, n int, args ...string) *supervisor {
+	t.Helper()
+	s := &supervisor{out: &testlog.Buffer{}, exited: make(chan error, 1)}
+	s.cmd = exec.Command(corsedgeBinary(t), append([]string{"serve", "-workers", strconv.Itoa(n),
+		"-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-poll", "0"}, args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.WaitDelay = 20 * time.Second // workers that outlive it hold the output pipe
+	must(t, s.cmd.Start())
+	go func() { s.exited <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		s.cmd.Process.Kill()
+		<-s.exited
+	})
+	re := regexp.MustCompile(`msg="corsedge serving with \d+ workers" url=(http://\S+) .*admin=(http://\S+)/status`)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(s.out.String()); m != nil {
+			s.public, s.admin = m[1], m[2]
+			return s
+		}
+		select {
+		case err := <-s.exited:
+			t.Fatalf("the supervisor exited before serving: %v\n%s", err, s.out)
+		default:
+		}
+	}
+	t.Fatalf("the supervisor did not start:\n%s", s.out)
+	return nil
+}
+
+// stop sends SIGTERM and wants exit status 0 within bound.
+func (s *supervisor) stop(t *testing.T, bound time.Duration) {
+	t.Helper()
+	must(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-s.exited:
+		s.exited <- err // for the cleanup
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, s.out)
+		}
+	case <-time.After(bound):
+		t.Fatalf("the supervisor did not exit within %v of SIGTERM:\n%s", bound, s.out)
+	}
+}
+
+// status reads the supervisor's /status.
+func (s *supervisor) status(t *testing.T) workers.Status {
+	t.Helper()
+	resp, err := http.Get(s.admin + "/status")
+	must(t, err)
+	defer resp.Body.Close()
+	var st workers.Status
+	must(t, json.NewDecoder(resp.Body).Decode(&st))
+	return st
+}
+
+// workerStatus decodes one worker's own /status from the supervisor's.
+func workerStatus(t *testing.T, w workers.WorkerStatus) edge.Status {
+	t.Helper()
+	var st edge.Status
+	if err := json.Unmarshal(w.Status, &st); err != nil {
+		t.Fatalf("worker %d's status %q: %v (error %q)", w.Worker, w.Status, err, w.Error)
+	}
+	return st
+}
+
+func (s *supervisor) pids(t *testing.T) []int {
+	var pids []int
+	for _, w := range s.status(t).Workers {
+		pids = append(pids, w.PID)
+	}
+	return pids
+}
+
+// fresh is a client that opens a new connection for every request, so
+// that the kernel picks a worker for each.
+var fresh = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+// allowOrigin GETs path with Origin origin on a new connection and
+// returns the Access-Control-Allow-Origin answered.
+func allowOrigin(t *testing.T, url, origin string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Origin", origin)
+	resp, err := fresh.Do(req)
+	must(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return resp.Header.Get("Access-Control-Allow-Origin")
+}
+
+// Three workers answer on one port: each is its own process, the kernel
+// gives each a share of new connections (every request is counted by
+// exactly one worker), and /metrics is one valid exposition with a
+// worker label on each worker's series.
+func TestWorkersShareOnePort(t *testing.T) {
+	const n, requests = 3, 300
+	s := startWorkers(t, n)
+	st := s.status(t)
+	if st.Supervisor.Workers != n || st.Supervisor.Ready != n || !st.Supervisor.SameTable || len(st.Workers) != n {
+		t.Fatalf("status: %+v", st.Supervisor)
+	}
+	seen := map[int]bool{s.cmd.Process.Pid: true}
+	for _, w := range st.Workers {
+		if seen[w.PID] || w.PID == 0 || w.State != "ready" || w.Restarts != 0 {
+			t.Errorf("worker %d: pid %d (the supervisor is %d), state %s, %d restarts", w.Worker, w.PID, s.cmd.Process.Pid, w.State, w.Restarts)
+		}
+		seen[w.PID] = true
+		if ws := workerStatus(t, w); ws.Generation != 1 || ws.RulesSHA256 != st.Supervisor.RulesSHA256 {
+			t.Errorf("worker %d serves generation %d, sha256 %s; the supervisor says %s", w.Worker, ws.Generation, ws.RulesSHA256, st.Supervisor.RulesSHA256)
+		}
+	}
+	url := s.public + "/" + demoFont(t, s.out.String())
+	for range requests {
+		allowOrigin(t, url, "https://anyone.example")
+	}
+
+	resp, err := http.Get(s.admin + "/metrics")
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	checkExposition(t, string(body))
+	perWorker := map[string]int{}
+	sample := regexp.MustCompile(`(?m)^corsedge_requests_total\{worker="(\d)",kind="actual",decision="allowed"\} (\d+)$`)
+	for _, m := range sample.FindAllStringSubmatch(string(body), -1) {
+		c, _ := strconv.Atoi(m[2])
+		perWorker[m[1]] += c
+	}
+	total := 0
+	for i := range n {
+		c := perWorker[strconv.Itoa(i)]
+		if c == 0 {
+			t.Errorf("worker %d served none of %d requests on new connections", i, requests)
+		}
+		total += c
+	}
+	t.Logf("requests per worker: %v", perWorker)
+	if total != requests {
+		t.Errorf("the workers counted %d requests, want %d", total, requests)
+	}
+	for _, want := range []string{"corsedge_workers 3\n", `corsedge_worker_up{worker="2"} 1`, "corsedge_workers_same_table 1\n", `process_resident_memory_bytes{worker="0"} `} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	s.stop(t, 20*time.Second)
+}
+
+// checkExposition checks the text format's rules that a merge can break:
+// a family's TYPE once, before its samples, which lie together.
+func checkExposition(t *testing.T, text string) {
+	t.Helper()
+	typed := map[string]bool{}
+	done := map[string]bool{} // families whose samples ended
+	current := ""
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {
+			if typed[f[2]] {
+				t.Errorf("a second TYPE line for %s", f[2])
+			}
+			typed[f[2]] = true
+			if current != "" {
+				done[current] = true
+			}
+			current = f[2]
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := sampleFamily(line, current)
+		if name != current {
+			if current != "" {
+				done[current] = true
+			}
+			current = name
+		}
+		if done[name] {
+			t.Errorf("samples of %s are not together: %q", name, line)
+			done[name] = false // once per family
+		}
+	}
+}
+
+// sampleFamily is the family of a sample line: the current one for its
+// histogram and summary series.
+func sampleFamily(line, current string) string {
+	name := line[:strings.IndexAny(line, "{ ")]
+	for _, suffix := range []string{"", "_bucket", "_sum", "_count"} {
+		if current != "" && name == current+suffix {
+			return current
+		}
+	}
+	return name
+}
+
+// A reload reaches every worker: after an edit no file event announces
+// (the rules file is a symlink into another directory), POST /reload on
+// the supervisor answers once each worker has reloaded, and from then on
+// every new connection, whichever worker takes it, gets the new answer.
+// A bad edit is refused by each and the table stays; SIGHUP reloads all.
+func TestWorkersReload(t *testing.T) {
+	const n = 3
+	target := filepath.Join(t.TempDir(), "real.toml")
+	file := filepath.Join(t.TempDir(), "rules.toml")
+	must(t, os.Symlink(target, file))
+	allow := func(origin string) string {
+		return fmt.Sprintf("version = 1\n[[rule]]\npaths = [\"/fonts/\"]\norigins = [%q]\n", origin)
+	}
+	must(t, os.WriteFile(target, []byte(allow("https://a.example")), 0o644))
+	s := startWorkers(t, n, "-rules", file)
+	url := s.public + "/" + demoFont(t, s.out.String())
+	everyAnswer := func(desc, origin, want string) {
+		t.Helper()
+		for range 60 {
+			if got := allowOrigin(t, url, origin); got != want {
+				t.Fatalf("%s: Origin %s got ACAO %q, want %q", desc, origin, got, want)
+			}
+		}
+	}
+	everyAnswer("before the edit", "https://b.example", "")
+
+	edited := allow("https://b.example")
+	must(t, os.WriteFile(target, []byte(edited), 0o644))
+	resp, err := http.Post(s.admin+"/reload", "", nil)
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(edited)))
+	if resp.StatusCode != 200 || strings.Count(string(body), "reloaded: generation 2") != n ||
+		!strings.Contains(string(body), fmt.Sprintf("all %d workers serve the same rules (sha256 %s)", n, sum)) {
+		t.Fatalf("POST /reload: %s\n%s", resp.Status, body)
+	}
+	everyAnswer("after POST /reload", "https://b.example", "https://b.example")
+	for _, w := range s.status(t).Workers {
+		if ws := workerStatus(t, w); ws.RulesSHA256 != sum || ws.Generation != 2 {
+			t.Errorf("worker %d serves %s generation %d, want %s generation 2", w.Worker, ws.RulesSHA256, ws.Generation, sum)
+		}
+	}
+
+	must(t, os.WriteFile(target, []byte("version = 1\n[[rule]]\npaths = [\"/fonts/\"]\norigins = [\"https://B.example\"]\n"), 0o644))
+	resp, err = http.Post(s.admin+"/reload", "", nil)
+	must(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || strings.Count(string(body), "rejected; generation 2 keeps serving") != n || !strings.Contains(string(body), "host must be lowercase") {
+		t.Errorf("POST /reload of a bad file: %s\n%s", resp.Status, body)
+	}
+	everyAnswer("after a rejected edit", "https://b.example", "https://b.example")
+
+	again := allow("https://c.example")
+	must(t, os.WriteFile(target, []byte(again), 0o644))
+	must(t, s.cmd.Process.Signal(syscall.SIGHUP))
+	sum = fmt.Sprintf("%x", sha256.Sum256([]byte(again)))
+	if !waitFor(10*time.Second, func() bool {
+		st := s.status(t).Supervisor
+		return st.SameTable && st.RulesSHA256 == sum
+	}) {
+		t.Fatalf("SIGHUP: the workers do not all serve the edit:\n%s", s.out)
+	}
+	everyAnswer("after SIGHUP", "https://c.example", "https://c.example")
+	if !waitFor(5*time.Second, func() bool { return len(s.out.Lines(`msg="reload of every worker: success" trigger=sighup`)) == 1 }) {
+		t.Errorf("no log line for the SIGHUP's reload:\n%s", s.out)
+	}
+	if got := metric(t, s.admin, `corsedge_supervisor_reloads_total{trigger="sighup",result="success"}`); got != "1" {
+		t.Errorf("corsedge_supervisor_reloads_total{sighup,success} = %s, want 1", got)
+	}
+	s.stop(t, 20*time.Second)
+}
+
+// outcome is one request of a load loop.
+type outcome struct {
+	began time.Time
+	took  time.Duration
+	err   error
+}
+
+// load sends GETs of url on new connections from clients goroutines until
+// stop is closed, or until one is refused (a closed listener); it
+// returns every outcome.
+func load(url string, clients int, stop <-chan struct{}) func() []outcome {
+	var (
+		mu  sync.Mutex
+		out []outcome
+		wg  sync.WaitGroup
+	)
+	for range clients {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				o := outcome{began: time.Now()}
+				resp, err := fresh.Get(url)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = errors.New(resp.Status)
+					}
+				}
+				o.err, o.took = err, time.Since(o.began)
+				mu.Lock()
+				out = append(out, o)
+				mu.Unlock()
+				if errors.Is(err, syscall.ECONNREFUSED) {
+					return
+				}
+			}
+		})
+	}
+	return func() []outcome {
+		wg.Wait()
+		return out
+	}
+}
+
+// A worker killed with SIGKILL is logged and restarted with a new pid,
+// the other workers keep theirs, and clients on new connections see no
+// failed request begun after the kill: the dead worker's socket stays
+// open in the supervisor, so the connections the kernel gives it wait for
+// the replacement. (A request the killed worker was answering dies with
+// it.)
+func TestWorkerRestart(t *testing.T) {
+	const n = 3
+	s := startWorkers(t, n)
+	url := s.public + "/" + demoFont(t, s.out.String())
+	before := s.pids(t)
+	stop := make(chan struct{})
+	results := load(url, 4, stop)
+	time.Sleep(300 * time.Millisecond)
+	killed := time.Now()
+	must(t, syscall.Kill(before[1], syscall.SIGKILL))
+	var after workers.WorkerStatus
+	if !waitFor(10*time.Second, func() bool {
+		after = s.status(t).Workers[1]
+		return after.PID != 0 && after.PID != before[1] && after.State == "ready"
+	}) {
+		t.Fatalf("worker 1 was not restarted: %+v\n%s", after, s.out)
+	}
+	restarted := time.Now()
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	outcomes := results()
+
+	var during, inFlight int
+	var waited time.Duration // the longest a request begun during the outage took
+	for _, o := range outcomes {
+		switch {
+		case o.err == nil:
+			if o.began.After(killed) && o.began.Before(restarted) {
+				during++
+				waited = max(waited, o.took)
+			}
+		case o.began.Before(killed) && (errors.Is(o.err, syscall.ECONNRESET) || errors.Is(o.err, io.EOF)):
+			// On a connection the killed worker had accepted: it died
+			// with the process, as it would with one process.
+			inFlight++
+		default:
+			t.Errorf("request begun %v after the kill: %v", o.began.Sub(killed), o.err)
+		}
+	}
+	t.Logf("%d requests, %d begun while worker 1 was down (%v), the slowest in %v; %d in flight in it when it was killed",
+		len(outcomes), during, restarted.Sub(killed), waited, inFlight)
+	if inFlight > 4 {
+		t.Errorf("%d requests in flight in the killed worker, more than the 4 clients", inFlight)
+	}
+	// The kernel gave some of them to the dead worker's socket: they waited
+	// there for the replacement (and succeeded) instead of being reset.
+	if during == 0 || waited < 50*time.Millisecond {
+		t.Errorf("%d requests begun while worker 1 was down, none waited 50 ms for it", during)
+	}
+	if after.Restarts != 1 || after.LastExit == nil || after.LastExit.PID != before[1] || after.LastExit.Status != "signal: killed" {
+		t.Errorf("worker 1's status after the restart: %+v, last exit %+v", after, after.LastExit)
+	}
+	if now := s.pids(t); now[0] != before[0] || now[2] != before[2] {
+		t.Errorf("pids %v before, %v after: the other workers were restarted too", before, now)
+	}
+	for _, want := range []string{
+		fmt.Sprintf(`msg="worker exited; restarting it" worker=1 pid=%d status="signal: killed"`, before[1]),
+		fmt.Sprintf(`msg="worker restarted" worker=1 pid=%d`, after.PID),
+	} {
+		if len(s.out.Lines(want)) != 1 {
+			t.Errorf("the log lacks %q:\n%s", want, s.out)
+		}
+	}
+	if got := metric(t, s.admin, `corsedge_worker_restarts_total{worker="1"}`); got != "1" {
+		t.Errorf(`corsedge_worker_restarts_total{worker="1"} = %s, want 1`, got)
+	}
+	s.stop(t, 20*time.Second)
+}
+
+// processGone says the process has exited (a zombie counts: its parent
+// may be gone, and nothing here reaps it).
+func processGone(pid int) bool {
+	if syscall.Kill(pid, 0) == syscall.ESRCH {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return strings.HasPrefix(rest, "Z")
+}
+
+// SIGTERM drains every worker as one process drains: /readyz turns 503 at
+// once, requests keep being answered through -shutdown-delay, then the
+// sockets close (new connections are refused, not left in a queue), every
+// worker exits and the supervisor exits 0.
+func TestWorkersDrainOnSIGTERM(t *testing.T) {
+	const delay = time.Second
+	s := startWorkers(t, 2, "-shutdown-delay", delay.String())
+	url := s.public + "/" + demoFont(t, s.out.String())
+	pids := s.pids(t)
+	stop := make(chan struct{})
+	results := load(url, 4, stop)
+	time.Sleep(200 * time.Millisecond)
+	term := time.Now()
+	must(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	if !waitFor(delay/2, func() bool { return statusOf(s.admin+"/readyz") == 503 }) {
+		t.Error("/readyz did not turn 503 at once after SIGTERM")
+	}
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, s.out)
+		}
+	case <-time.After(delay + 20*time.Second):
+		t.Fatalf("the supervisor did not exit:\n%s", s.out)
+	}
+	finished := make(chan []outcome)
+	go func() { finished <- results() }()
+	var outcomes []outcome
+	select {
+	case outcomes = <-finished: // every client met a refused connection
+	case <-time.After(5 * time.Second):
+		close(stop)
+		outcomes = <-finished
+		t.Error("the clients were not refused after the supervisor exited")
+	}
+	var inDelay int
+	for _, o := range outcomes {
+		switch {
+		case o.err == nil:
+			if o.began.After(term) && o.began.Before(term.Add(delay)) {
+				inDelay++
+			}
+		case o.began.After(term.Add(delay)) && (errors.Is(o.err, syscall.ECONNREFUSED) || errors.Is(o.err, syscall.ECONNRESET)):
+		default:
+			t.Errorf("request begun %v after SIGTERM: %v", o.began.Sub(term), o.err)
+		}
+	}
+	t.Logf("%d requests, %d answered during the %v delay", len(outcomes), inDelay, delay)
+	if inDelay < 10 {
+		t.Errorf("only %d requests answered during the delay", inDelay)
+	}
+	for _, pid := range pids {
+		if !processGone(pid) {
+			t.Errorf("worker pid %d still runs after the supervisor exited", pid)
+		}
+	}
+}
+
+// Workers do not outlive their supervisor: killed with SIGKILL, it
+// cannot stop them, and each gets SIGTERM from the kernel and drains.
+func TestWorkersEndWithSupervisor(t *testing.T) {
+	s := startWorkers(t, 2)
+	pids := s.pids(t)
+	must(t, s.cmd.Process.Kill())
+	if !waitFor(15*time.Second, func() bool { return processGone(pids[0]) && processGone(pids[1]) }) {
+		t.Fatalf("workers %v still run 15 s after their supervisor was killed:\n%s", pids, s.out)
+	}
+	if len(s.out.Lines(`msg="shutting down" worker=`)) != 2 {
+		t.Errorf("the workers did not drain:\n%s", s.out)
+	}
+}
+
+// A worker that cannot start fails the supervisor's start, with the
+// worker's own message (once: worker 0 starts alone first).
+func TestWorkersStartFailure(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "rules.toml")
+	must(t, os.WriteFile(bad, []byte("version = 2\n"), 0o644))
+	cmd := exec.Command(corsedgeBinary(t), "-workers", "3", "-addr", "127.0.0.1:0", "-admin", "", "-rules", bad)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1:\n%s", err, out)
+	}
+	if c := strings.Count(string(out), "version"); c == 0 || !strings.Contains(string(out), "worker 0 (pid") ||
+		strings.Contains(string(out), "worker=1") {
+		t.Errorf("want worker 0's error once and no other worker started:\n%s", out)
+	}
+}
