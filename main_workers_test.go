@@ -39,7 +39,8 @@ func TestMain(m *testing.M) {
 }
 
 // corsedgeBinary builds the binary once for every test that runs it as
-// an operator would (and as a supervisor runs its workers).
+// an operator would (and as a supervisor runs its workers), with the race
+// detector when the tests have it.
 func corsedgeBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -47,7 +48,11 @@ func corsedgeBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "corsedge")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		args := []string{"build", "-o", binPath}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -464,6 +469,70 @@ func TestWorkerRestart(t *testing.T) {
 	s.stop(t, 20*time.Second)
 }
 
+// A worker that cannot start (the rules file was broken after the others
+// loaded it) gives its sockets up: clients on new connections keep being
+// answered by the other workers, its retries never take connections they
+// cannot serve, and a reload of the fixed file starts it at once.
+func TestWorkerThatCannotStart(t *testing.T) {
+	const n = 3
+	target := filepath.Join(t.TempDir(), "real.toml")
+	file := filepath.Join(t.TempDir(), "rules.toml")
+	must(t, os.Symlink(target, file))
+	must(t, os.WriteFile(target, []byte(oneRule), 0o644))
+	s := startWorkers(t, n, "-rules", file)
+	url := s.public + "/" + demoFont(t, s.out.String())
+	before := s.pids(t)
+	must(t, os.WriteFile(target, []byte("version = 2\n"), 0o644)) // no file event: a symlink's target
+	must(t, syscall.Kill(before[1], syscall.SIGKILL))
+	if !waitFor(10*time.Second, func() bool {
+		for _, l := range s.out.Lines(`msg="worker exited; restarting it" worker=1`) {
+			if strings.Contains(l, `status="exit status 1"`) && strings.Contains(l, `sockets="closed: the other workers take its connections"`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("worker 1 did not give its sockets up after a failed start:\n%s", s.out)
+	}
+	stop := make(chan struct{})
+	results := load(url, 4, stop)
+	time.Sleep(1500 * time.Millisecond) // past two more tries to start it
+	close(stop)
+	outcomes := results()
+	for _, o := range outcomes {
+		if o.err != nil {
+			t.Errorf("a request while worker 1 could not start: %v", o.err)
+		}
+	}
+	if tries := len(s.out.Lines(`msg="worker exited; restarting it" worker=1`)); tries < 3 {
+		t.Errorf("worker 1 was tried %d times in 1.5 s, want 3 or more:\n%s", tries, s.out)
+	}
+	t.Logf("%d requests while worker 1 could not start", len(outcomes))
+
+	fixed := "version = 1\n[[rule]]\npaths = [\"/fonts/\"]\norigins = [\"https://fixed.example\"]\n"
+	must(t, os.WriteFile(target, []byte(fixed), 0o644))
+	resp, err := http.Post(s.admin+"/reload", "", nil)
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), fmt.Sprintf("all %d workers serve the same rules", n)) {
+		t.Fatalf("POST /reload of the fixed file: %s\n%s\n%s", resp.Status, body, s.out)
+	}
+	w1 := s.status(t).Workers[1]
+	if w1.State != "ready" || w1.PID == before[1] || w1.PID == 0 {
+		t.Errorf("worker 1 after the reload: %+v", w1)
+	}
+	for range 90 {
+		if got := allowOrigin(t, url, "https://fixed.example"); got != "https://fixed.example" {
+			t.Fatalf("after the fix: ACAO %q", got)
+		}
+	}
+	if got := metric(t, s.admin, `corsedge_requests_total{worker="1",kind="actual",decision="allowed"}`); got == "0" || got == "-1" {
+		t.Errorf("the restarted worker 1 served none of 90 requests (%s): its socket does not listen", got)
+	}
+	s.stop(t, 20*time.Second)
+}
+
 // processGone says the process has exited (a zombie counts: its parent
 // may be gone, and nothing here reaps it).
 func processGone(pid int) bool {
@@ -562,7 +631,7 @@ func TestWorkersStartFailure(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("exit %v, want status 1:\n%s", err, out)
 	}
-	if c := strings.Count(string(out), "version"); c == 0 || !strings.Contains(string(out), "worker 0 (pid") ||
+	if strings.Count(string(out), "unsupported version") != 1 || !strings.Contains(string(out), "worker 0 (pid") ||
 		strings.Contains(string(out), "worker=1") {
 		t.Errorf("want worker 0's error once and no other worker started:\n%s", out)
 	}
