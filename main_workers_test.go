@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,12 +15,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/accesslog/logtest"
 	"corsedge/internal/testlog"
+	"corsedge/internal/testpki"
 	"corsedge/internal/workers"
 )
 
@@ -531,6 +535,91 @@ func TestWorkerThatCannotStart(t *testing.T) {
 		t.Errorf("the restarted worker 1 served none of 90 requests (%s): its socket does not listen", got)
 	}
 	s.stop(t, 20*time.Second)
+}
+
+// Workers serve HTTPS from the same certificate files, and share one
+// access log: every line whole though two processes append to it, and
+// SIGUSR1 to the supervisor makes each worker reopen it.
+func TestWorkersHTTPSAndAccessLog(t *testing.T) {
+	ca := testpki.NewCA(t)
+	dir := t.TempDir()
+	cert, key, logFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "access.log")
+	ca.Issue(t, testpki.Spec{}).Write(t, cert, key)
+	s := startWorkers(t, 2, "-tls-addr", "127.0.0.1:0", "-tls-cert", cert, "-tls-key", key, "-access-log", logFile)
+	m := regexp.MustCompile(`msg="corsedge serving with 2 workers" .*tls_url=(https://\S+)`).FindStringSubmatch(s.out.String())
+	if m == nil {
+		t.Fatalf("no tls_url in the start line:\n%s", s.out)
+	}
+	font := "/" + demoFont(t, s.out.String())
+	tlsClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}, DisableKeepAlives: true}}
+	var requests atomic.Int64 // answered, each a line in the log
+	get := func(c *http.Client, url string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		// Lines of about 2.5 KB: more than a 64 KiB buffer between two flushes.
+		req.Header.Set("User-Agent", strings.Repeat("long agent ", 90))
+		req.Header.Set("Referer", "https://a.example/"+strings.Repeat("p", 1000))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Errorf("GET %s: %v", url, err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %s", url, resp.Status)
+		}
+		requests.Add(1)
+	}
+	for range 20 {
+		get(tlsClient, m[1]+font)
+	}
+	var wg sync.WaitGroup
+	until := time.Now().Add(1500 * time.Millisecond)
+	for range 4 { // at once, so that both workers write at once
+		wg.Go(func() {
+			for time.Now().Before(until) {
+				get(fresh, s.public+font)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 2 {
+		series := fmt.Sprintf(`corsedge_tls_handshakes_total{worker="%d",result="success",version="1.3"}`, i)
+		if got := metric(t, s.admin, series); got == "0" || got == "-1" {
+			t.Errorf("%s = %s: worker %d answered no HTTPS connection", series, got, i)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // past the log's flush interval
+	must(t, os.Rename(logFile, logFile+".1"))
+	must(t, s.cmd.Process.Signal(syscall.SIGUSR1))
+	if !waitFor(5*time.Second, func() bool { return len(s.out.Lines(`msg="access log reopened"`)) == 2 }) {
+		t.Fatalf("the workers did not both reopen the access log:\n%s", s.out)
+	}
+	before := int(requests.Load())
+	const after = 50
+	for range after {
+		get(fresh, s.public+font)
+	}
+	s.stop(t, 20*time.Second) // the workers flush their logs as they exit
+	for _, f := range []struct {
+		name string
+		want int
+	}{{logFile + ".1", before}, {logFile, after}} {
+		b, err := os.ReadFile(f.name)
+		must(t, err)
+		lines, err := logtest.Lines(string(b))
+		if err != nil || len(lines) != f.want {
+			t.Errorf("%s: %d lines (%v), want %d", f.name, len(lines), err, f.want)
+		}
+		for _, l := range lines {
+			if _, err := logtest.DecodeJSON(l); err != nil {
+				t.Errorf("%s: a line cut or mixed with another: %v", f.name, err)
+				break
+			}
+		}
+	}
 }
 
 // processGone says the process has exited (a zombie counts: its parent
