@@ -195,8 +195,23 @@ func TestWorkersShareOnePort(t *testing.T) {
 	for range requests {
 		allowOrigin(t, url, "https://anyone.example")
 	}
+	// /worker/i/PATH is worker i's own endpoint.
+	resp, err := http.Get(s.admin + "/worker/2/status")
+	must(t, err)
+	var own edge.Status
+	must(t, json.NewDecoder(resp.Body).Decode(&own))
+	resp.Body.Close()
+	if own.RulesSHA256 != st.Supervisor.RulesSHA256 || own.Generation != 1 {
+		t.Errorf("/worker/2/status: %+v", own)
+	}
+	if code := statusOf(s.admin + "/worker/3/status"); code != 404 {
+		t.Errorf("/worker/3/status of 3 workers: %d, want 404", code)
+	}
+	if code := statusOf(s.admin + "/worker/0/debug/pprof/cmdline"); code != 200 {
+		t.Errorf("/worker/0/debug/pprof/cmdline: %d", code)
+	}
 
-	resp, err := http.Get(s.admin + "/metrics")
+	resp, err = http.Get(s.admin + "/metrics")
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -303,11 +318,38 @@ func TestWorkersReload(t *testing.T) {
 
 	edited := allow("https://b.example")
 	must(t, os.WriteFile(target, []byte(edited), 0o644))
-	resp, err := http.Post(s.admin+"/reload", "", nil)
+	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(edited)))
+	// The workers' recorded traffic adds up, and a dry run asks each.
+	pairs, err := fetchTraffic(s.admin)
+	must(t, err)
+	if len(pairs) != 1 || pairs[0].Origin != "https://b.example" || pairs[0].Path != "/fonts/" || pairs[0].Count != 60 {
+		t.Errorf("/traffic after 60 requests from https://b.example: %+v", pairs)
+	}
+	resp, err := http.Post(s.admin+"/reload?dry_run=1", "", nil)
+	must(t, err)
+	var dry struct {
+		Workers []struct {
+			Worker, Code int
+			Preview      edge.Preview
+		}
+	}
+	must(t, json.NewDecoder(resp.Body).Decode(&dry))
+	resp.Body.Close()
+	previewed := 0
+	for _, w := range dry.Workers {
+		if w.Code != 200 || w.Preview.RulesSHA256 != sum || w.Preview.Report == nil {
+			t.Errorf("dry run of worker %d: %d %+v", w.Worker, w.Code, w.Preview)
+			continue
+		}
+		previewed += int(w.Preview.Requests)
+	}
+	if resp.StatusCode != 200 || len(dry.Workers) != n || previewed != 60 {
+		t.Errorf("POST /reload?dry_run=1: %s, %d workers, %d requests previewed; want %d workers and 60", resp.Status, len(dry.Workers), previewed, n)
+	}
+	resp, err = http.Post(s.admin+"/reload", "", nil)
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(edited)))
 	if resp.StatusCode != 200 || strings.Count(string(body), "reloaded: generation 2") != n ||
 		!strings.Contains(string(body), fmt.Sprintf("all %d workers serve the same rules (sha256 %s)", n, sum)) {
 		t.Fatalf("POST /reload: %s\n%s", resp.Status, body)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestMergeExpositions(t *testing.T) {
@@ -139,6 +140,65 @@ func TestListenDualStack(t *testing.T) {
 			continue
 		}
 		c.Close()
+	}
+}
+
+// A socket bound anew for a worker that could not start takes no
+// connection until it listens; then the kernel gives it a share.
+func TestBindReusePortListensLate(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", ":0"} {
+		first, err := Listen("http#0", addr, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer first.Close()
+		bound := first.Addr().String()
+		f, err := bindReusePort(bound)
+		if err != nil {
+			t.Fatalf("%s: bindReusePort(%s): %v", addr, bound, err)
+		}
+		defer f.Close()
+		dial := func(n int) {
+			for range n {
+				c, err := net.Dial("tcp", bound)
+				if err != nil {
+					t.Fatalf("%s: dial: %v", bound, err)
+				}
+				c.Close()
+			}
+		}
+		dial(20)
+		if got := accepted(t, first); got != 20 {
+			t.Errorf("%s: the listening socket accepted %d of 20 while the other was only bound", bound, got)
+		}
+		if err := startListening(f.Fd()); err != nil {
+			t.Fatal(err)
+		}
+		second, err := net.FileListener(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer second.Close()
+		dial(60)
+		if a, b := accepted(t, first), accepted(t, second); b == 0 || a+b != 60 {
+			t.Errorf("%s: once both listen, %d and %d of 60 accepted; want both some", bound, a, b)
+		}
+	}
+}
+
+// accepted counts the connections waiting in ln's queue.
+func accepted(t *testing.T, ln net.Listener) int {
+	t.Helper()
+	tl := ln.(*net.TCPListener)
+	n := 0
+	for {
+		tl.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		c, err := tl.Accept()
+		if err != nil {
+			return n
+		}
+		c.Close()
+		n++
 	}
 }
 
