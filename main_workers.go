@@ -46,7 +46,13 @@ func supervise(ctx context.Context, sig <-chan os.Signal, log *slog.Logger, o su
 		// The workers' drain: the delay, then in-flight requests, then a margin.
 		StopTimeout: o.shutdownDelay + edge.ShutdownTimeout + 5*time.Second,
 	})
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// SIGTERM before every worker was ready: stopped, as one process
+		// stops when told to during its start.
+		log.Info("stopped while starting the workers")
+		return 0
+	case err != nil:
 		log.Error("cannot start the workers", "error", err)
 		return 1
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,12 +15,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/accesslog/logtest"
 	"corsedge/internal/testlog"
+	"corsedge/internal/testpki"
 	"corsedge/internal/workers"
 )
 
@@ -39,7 +43,8 @@ func TestMain(m *testing.M) {
 }
 
 // corsedgeBinary builds the binary once for every test that runs it as
-// an operator would (and as a supervisor runs its workers).
+// an operator would (and as a supervisor runs its workers), with the race
+// detector when the tests have it.
 func corsedgeBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -47,7 +52,11 @@ func corsedgeBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "corsedge")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		args := []string{"build", "-o", binPath}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -186,8 +195,23 @@ func TestWorkersShareOnePort(t *testing.T) {
 	for range requests {
 		allowOrigin(t, url, "https://anyone.example")
 	}
+	// /worker/i/PATH is worker i's own endpoint.
+	resp, err := http.Get(s.admin + "/worker/2/status")
+	must(t, err)
+	var own edge.Status
+	must(t, json.NewDecoder(resp.Body).Decode(&own))
+	resp.Body.Close()
+	if own.RulesSHA256 != st.Supervisor.RulesSHA256 || own.Generation != 1 {
+		t.Errorf("/worker/2/status: %+v", own)
+	}
+	if code := statusOf(s.admin + "/worker/3/status"); code != 404 {
+		t.Errorf("/worker/3/status of 3 workers: %d, want 404", code)
+	}
+	if code := statusOf(s.admin + "/worker/0/debug/pprof/cmdline"); code != 200 {
+		t.Errorf("/worker/0/debug/pprof/cmdline: %d", code)
+	}
 
-	resp, err := http.Get(s.admin + "/metrics")
+	resp, err = http.Get(s.admin + "/metrics")
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -294,11 +318,38 @@ func TestWorkersReload(t *testing.T) {
 
 	edited := allow("https://b.example")
 	must(t, os.WriteFile(target, []byte(edited), 0o644))
-	resp, err := http.Post(s.admin+"/reload", "", nil)
+	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(edited)))
+	// The workers' recorded traffic adds up, and a dry run asks each.
+	pairs, err := fetchTraffic(s.admin)
+	must(t, err)
+	if len(pairs) != 1 || pairs[0].Origin != "https://b.example" || pairs[0].Path != "/fonts/" || pairs[0].Count != 60 {
+		t.Errorf("/traffic after 60 requests from https://b.example: %+v", pairs)
+	}
+	resp, err := http.Post(s.admin+"/reload?dry_run=1", "", nil)
+	must(t, err)
+	var dry struct {
+		Workers []struct {
+			Worker, Code int
+			Preview      edge.Preview
+		}
+	}
+	must(t, json.NewDecoder(resp.Body).Decode(&dry))
+	resp.Body.Close()
+	previewed := 0
+	for _, w := range dry.Workers {
+		if w.Code != 200 || w.Preview.RulesSHA256 != sum || w.Preview.Report == nil {
+			t.Errorf("dry run of worker %d: %d %+v", w.Worker, w.Code, w.Preview)
+			continue
+		}
+		previewed += int(w.Preview.Requests)
+	}
+	if resp.StatusCode != 200 || len(dry.Workers) != n || previewed != 60 {
+		t.Errorf("POST /reload?dry_run=1: %s, %d workers, %d requests previewed; want %d workers and 60", resp.Status, len(dry.Workers), previewed, n)
+	}
+	resp, err = http.Post(s.admin+"/reload", "", nil)
 	must(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(edited)))
 	if resp.StatusCode != 200 || strings.Count(string(body), "reloaded: generation 2") != n ||
 		!strings.Contains(string(body), fmt.Sprintf("all %d workers serve the same rules (sha256 %s)", n, sum)) {
 		t.Fatalf("POST /reload: %s\n%s", resp.Status, body)
@@ -464,6 +515,155 @@ func TestWorkerRestart(t *testing.T) {
 	s.stop(t, 20*time.Second)
 }
 
+// A worker that cannot start (the rules file was broken after the others
+// loaded it) gives its sockets up: clients on new connections keep being
+// answered by the other workers, its retries never take connections they
+// cannot serve, and a reload of the fixed file starts it at once.
+func TestWorkerThatCannotStart(t *testing.T) {
+	const n = 3
+	target := filepath.Join(t.TempDir(), "real.toml")
+	file := filepath.Join(t.TempDir(), "rules.toml")
+	must(t, os.Symlink(target, file))
+	must(t, os.WriteFile(target, []byte(oneRule), 0o644))
+	s := startWorkers(t, n, "-rules", file)
+	url := s.public + "/" + demoFont(t, s.out.String())
+	before := s.pids(t)
+	must(t, os.WriteFile(target, []byte("version = 2\n"), 0o644)) // no file event: a symlink's target
+	must(t, syscall.Kill(before[1], syscall.SIGKILL))
+	if !waitFor(10*time.Second, func() bool {
+		for _, l := range s.out.Lines(`msg="worker exited; restarting it" worker=1`) {
+			if strings.Contains(l, `status="exit status 1"`) && strings.Contains(l, `sockets="closed: the other workers take its connections"`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("worker 1 did not give its sockets up after a failed start:\n%s", s.out)
+	}
+	stop := make(chan struct{})
+	results := load(url, 4, stop)
+	time.Sleep(1500 * time.Millisecond) // past two more tries to start it
+	close(stop)
+	outcomes := results()
+	for _, o := range outcomes {
+		if o.err != nil {
+			t.Errorf("a request while worker 1 could not start: %v", o.err)
+		}
+	}
+	if tries := len(s.out.Lines(`msg="worker exited; restarting it" worker=1`)); tries < 3 {
+		t.Errorf("worker 1 was tried %d times in 1.5 s, want 3 or more:\n%s", tries, s.out)
+	}
+	t.Logf("%d requests while worker 1 could not start", len(outcomes))
+
+	fixed := "version = 1\n[[rule]]\npaths = [\"/fonts/\"]\norigins = [\"https://fixed.example\"]\n"
+	must(t, os.WriteFile(target, []byte(fixed), 0o644))
+	resp, err := http.Post(s.admin+"/reload", "", nil)
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), fmt.Sprintf("all %d workers serve the same rules", n)) {
+		t.Fatalf("POST /reload of the fixed file: %s\n%s\n%s", resp.Status, body, s.out)
+	}
+	w1 := s.status(t).Workers[1]
+	if w1.State != "ready" || w1.PID == before[1] || w1.PID == 0 {
+		t.Errorf("worker 1 after the reload: %+v", w1)
+	}
+	for range 90 {
+		if got := allowOrigin(t, url, "https://fixed.example"); got != "https://fixed.example" {
+			t.Fatalf("after the fix: ACAO %q", got)
+		}
+	}
+	if got := metric(t, s.admin, `corsedge_requests_total{worker="1",kind="actual",decision="allowed"}`); got == "0" || got == "-1" {
+		t.Errorf("the restarted worker 1 served none of 90 requests (%s): its socket does not listen", got)
+	}
+	s.stop(t, 20*time.Second)
+}
+
+// Workers serve HTTPS from the same certificate files, and share one
+// access log: every line whole though two processes append to it, and
+// SIGUSR1 to the supervisor makes each worker reopen it.
+func TestWorkersHTTPSAndAccessLog(t *testing.T) {
+	ca := testpki.NewCA(t)
+	dir := t.TempDir()
+	cert, key, logFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "access.log")
+	ca.Issue(t, testpki.Spec{}).Write(t, cert, key)
+	s := startWorkers(t, 2, "-tls-addr", "127.0.0.1:0", "-tls-cert", cert, "-tls-key", key, "-access-log", logFile)
+	m := regexp.MustCompile(`msg="corsedge serving with 2 workers" .*tls_url=(https://\S+)`).FindStringSubmatch(s.out.String())
+	if m == nil {
+		t.Fatalf("no tls_url in the start line:\n%s", s.out)
+	}
+	font := "/" + demoFont(t, s.out.String())
+	tlsClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}, DisableKeepAlives: true}}
+	var requests atomic.Int64 // answered, each a line in the log
+	get := func(c *http.Client, url string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url, nil)
+		// Lines of about 2.5 KB: more than a 64 KiB buffer between two flushes.
+		req.Header.Set("User-Agent", strings.Repeat("long agent ", 90))
+		req.Header.Set("Referer", "https://a.example/"+strings.Repeat("p", 1000))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Errorf("GET %s: %v", url, err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %s", url, resp.Status)
+		}
+		requests.Add(1)
+	}
+	for range 20 {
+		get(tlsClient, m[1]+font)
+	}
+	var wg sync.WaitGroup
+	until := time.Now().Add(1500 * time.Millisecond)
+	for range 4 { // at once, so that both workers write at once
+		wg.Go(func() {
+			for time.Now().Before(until) {
+				get(fresh, s.public+font)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 2 {
+		series := fmt.Sprintf(`corsedge_tls_handshakes_total{worker="%d",result="success",version="1.3"}`, i)
+		if got := metric(t, s.admin, series); got == "0" || got == "-1" {
+			t.Errorf("%s = %s: worker %d answered no HTTPS connection", series, got, i)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // past the log's flush interval
+	must(t, os.Rename(logFile, logFile+".1"))
+	must(t, s.cmd.Process.Signal(syscall.SIGUSR1))
+	if !waitFor(5*time.Second, func() bool { return len(s.out.Lines(`msg="access log reopened"`)) == 2 }) {
+		t.Fatalf("the workers did not both reopen the access log:\n%s", s.out)
+	}
+	before := int(requests.Load())
+	const after = 50
+	for range after {
+		get(fresh, s.public+font)
+	}
+	s.stop(t, 20*time.Second) // the workers flush their logs as they exit
+	for _, f := range []struct {
+		name string
+		want int
+	}{{logFile + ".1", before}, {logFile, after}} {
+		b, err := os.ReadFile(f.name)
+		must(t, err)
+		lines, err := logtest.Lines(string(b))
+		if err != nil || len(lines) != f.want {
+			t.Errorf("%s: %d lines (%v), want %d", f.name, len(lines), err, f.want)
+		}
+		for _, l := range lines {
+			if _, err := logtest.DecodeJSON(l); err != nil {
+				t.Errorf("%s: a line cut or mixed with another: %v", f.name, err)
+				break
+			}
+		}
+	}
+}
+
 // processGone says the process has exited (a zombie counts: its parent
 // may be gone, and nothing here reaps it).
 func processGone(pid int) bool {
@@ -515,13 +715,17 @@ func TestWorkersDrainOnSIGTERM(t *testing.T) {
 		t.Error("the clients were not refused after the supervisor exited")
 	}
 	var inDelay int
+	closing := term.Add(delay - 100*time.Millisecond) // the workers' listeners close after the delay from their SIGTERM
 	for _, o := range outcomes {
 		switch {
 		case o.err == nil:
 			if o.began.After(term) && o.began.Before(term.Add(delay)) {
 				inDelay++
 			}
-		case o.began.After(term.Add(delay)) && (errors.Is(o.err, syscall.ECONNREFUSED) || errors.Is(o.err, syscall.ECONNRESET)):
+		case o.began.After(closing) && (errors.Is(o.err, syscall.ECONNREFUSED) || errors.Is(o.err, syscall.ECONNRESET)):
+			// Refused once the sockets are closed, or reset from the
+			// queue they had when they closed (a client's connect
+			// begun a moment before, as with one process).
 		default:
 			t.Errorf("request begun %v after SIGTERM: %v", o.began.Sub(term), o.err)
 		}
@@ -562,7 +766,7 @@ func TestWorkersStartFailure(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("exit %v, want status 1:\n%s", err, out)
 	}
-	if c := strings.Count(string(out), "version"); c == 0 || !strings.Contains(string(out), "worker 0 (pid") ||
+	if strings.Count(string(out), "unsupported version") != 1 || !strings.Contains(string(out), "worker 0 (pid") ||
 		strings.Contains(string(out), "worker=1") {
 		t.Errorf("want worker 0's error once and no other worker started:\n%s", out)
 	}

@@ -47,11 +47,19 @@ func FromEnv() (*Child, error) {
 }
 
 // Listener returns the inherited socket of that role (http, https,
-// admin), or nil when the supervisor gave none (the address is off).
+// admin), or nil when the supervisor gave none (the address is off). A
+// public socket the supervisor opened anew for this worker starts
+// listening here: call it once the worker can serve, so that a worker
+// that fails before never has connections queued for it.
 func (c *Child) Listener(role string) (net.Listener, error) {
 	fd, ok := c.fds[role]
 	if !ok {
 		return nil, nil
+	}
+	if role != "admin" {
+		if err := startListening(fd); err != nil {
+			return nil, fmt.Errorf("inherited %s socket (descriptor %d): listen: %w", role, fd, err)
+		}
 	}
 	f := os.NewFile(fd, role)
 	defer f.Close() // FileListener holds a duplicate

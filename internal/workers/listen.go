@@ -11,11 +11,11 @@ import (
 )
 
 // ListenFunc opens the listening socket named name (http#0…http#N-1,
-// https#i, admin) on addr, with SO_REUSEPORT when reuseport is set. It is
-// the one place the supervisor's sockets come from, so that a binary
-// hand-over can give them by name instead. The supervisor may close a
-// socket it got and ask for the same name again (a worker that cannot
-// start gives up its share of connections): a fresh socket is then due.
+// https#i, admin) on addr, with SO_REUSEPORT when reuseport is set. The
+// supervisor asks it for each name once, at start: it is the one place
+// the sockets come from, so that a binary hand-over can give them by name
+// instead. (A socket that a worker which cannot start gave up is made
+// anew by the supervisor itself: bound, not listening, see bindReusePort.)
 type ListenFunc func(name, addr string, reuseport bool) (net.Listener, error)
 
 // Listen is the ListenFunc that opens new TCP sockets. It is net.Listen

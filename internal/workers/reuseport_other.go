@@ -2,8 +2,13 @@
 
 package workers
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
-func setReusePort(fd uintptr) error {
-	return errors.New("SO_REUSEPORT is not supported on this system: -workers needs it")
-}
+var errNoReusePort = errors.New("SO_REUSEPORT is not supported on this system: -workers needs it")
+
+func setReusePort(fd uintptr) error               { return errNoReusePort }
+func bindReusePort(addr string) (*os.File, error) { return nil, errNoReusePort }
+func startListening(fd uintptr) error             { return errNoReusePort }

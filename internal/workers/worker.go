@@ -38,8 +38,8 @@ type worker struct {
 // socket is one public listening socket of one worker.
 type socket struct {
 	role, name, addr string       // role: http or https, as the worker knows it
-	ln               net.Listener // nil while released
-	file             *os.File     // the descriptor a worker inherits
+	ln               net.Listener // from Config.Listen; nil once released
+	file             *os.File     // the descriptor a worker inherits; nil while released
 }
 
 // proc is one process of a worker.
@@ -147,10 +147,14 @@ func (w *worker) startLocked(p *proc) error {
 	var files []*os.File
 	var fds []string
 	for _, sock := range w.sockets {
-		if sock.ln == nil {
-			if err := w.s.openSocket(sock); err != nil {
-				return err
+		if sock.file == nil {
+			// Given up after a failed start: bound anew, listening only
+			// once the worker has loaded its rules and can serve.
+			f, err := bindReusePort(sock.addr)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sock.name, err)
 			}
+			sock.file = f
 		}
 		fds = append(fds, fmt.Sprintf("%s=%d", sock.role, 3+len(files)))
 		files = append(files, sock.file)
@@ -347,11 +351,13 @@ func (w *worker) stop() *proc {
 
 func (w *worker) releaseLocked() {
 	for _, sock := range w.sockets {
-		if sock.ln != nil {
+		if sock.file != nil {
 			sock.file.Close()
-			sock.ln.Close()
-			sock.ln, sock.file = nil, nil
 		}
+		if sock.ln != nil {
+			sock.ln.Close()
+		}
+		sock.ln, sock.file = nil, nil
 	}
 }
 
