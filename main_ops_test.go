@@ -234,9 +234,11 @@ func TestDrainThroughSIGTERM(t *testing.T) {
 			}
 		case errors.Is(r.err, syscall.ECONNREFUSED) && r.began.After(term.Add(delay)):
 			refused++
-		case r.began.After(term.Add(delay)) && errors.Is(r.err, syscall.ECONNRESET):
+		case r.began.After(term.Add(delay-100*time.Millisecond)) && errors.Is(r.err, syscall.ECONNRESET):
 			// Accepted by the kernel into the backlog as the listener
-			// closed: the server never saw it.
+			// closed: the server never saw it. The close comes a little
+			// after term+delay (the signal's delivery, the shutdown), so a
+			// request begun just before that may meet it too (1 in ~14 runs).
 			reset++
 		default:
 			failed++
