@@ -476,8 +476,9 @@ func handleSignals(ctx context.Context, srv *edge.Server, up *handover.Upgrader,
 // handOver starts the new binary and logs how it went; on failure this
 // process keeps serving (the new one's own error is on the same stderr).
 func handOver(up *handover.Upgrader, log *slog.Logger) {
-	exe, _ := os.Executable()
-	log.Info("SIGUSR2: starting the new binary and handing it the sockets", "binary", exe)
+	// tableflip starts os.Args[0] (looked up as the shell did), not
+	// os.Executable, which would resolve a release symlink to the old file.
+	log.Info("SIGUSR2: starting the new binary and handing it the sockets", "binary", os.Args[0])
 	if err := up.Upgrade(); err != nil {
 		log.Error("SIGUSR2: the new binary did not take over; this process keeps serving", "error", err)
 		return
