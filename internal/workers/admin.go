@@ -120,6 +120,7 @@ type Status struct {
 // SupervisorStatus is the whole server's part of Status.
 type SupervisorStatus struct {
 	PID      int       `json:"pid"`
+	Version  string    `json:"version"` // Config.Version: which build supervises
 	Started  time.Time `json:"started"`
 	Workers  int       `json:"workers"`
 	Ready    int       `json:"ready"` // workers answering
@@ -167,7 +168,7 @@ func (s *Supervisor) Status(ctx context.Context) Status {
 	ctx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
 	answers := s.ask(ctx, "GET", "/status", false)
-	out := Status{Supervisor: SupervisorStatus{PID: os.Getpid(), Started: s.started, Workers: len(s.workers), Draining: s.draining.Load()}}
+	out := Status{Supervisor: SupervisorStatus{PID: os.Getpid(), Version: s.cfg.Version, Started: s.started, Workers: len(s.workers), Draining: s.draining.Load()}}
 	for i, w := range s.workers {
 		a := answers[i]
 		w.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,11 +18,22 @@ const (
 	envFDs   = "CORSEDGE_WORKER_FDS" // "http=3,https=4,admin=5": which inherited descriptor is which socket
 )
 
+// HandOverSignal is what a supervisor sends its workers once a new
+// supervisor serves their sockets (a binary hand-over): nginx's SIGWINCH,
+// its graceful stop of the old workers after a binary upgrade. A worker
+// has a process group of its own, so a terminal's resize never reaches it.
+const HandOverSignal = syscall.SIGWINCH
+
 // Child is this process's part when a supervisor started it.
 type Child struct {
-	Index int
-	fds   map[string]uintptr
+	Index      int
+	fds        map[string]uintptr
+	handedOver chan struct{}
 }
+
+// HandedOver is closed when the supervisor sends HandOverSignal: the
+// worker should drain at once, without -shutdown-delay, and exit.
+func (c *Child) HandedOver() <-chan struct{} { return c.handedOver }
 
 // FromEnv returns this process's Child, or nil when no supervisor started
 // it (no CORSEDGE_WORKER in the environment).
@@ -34,7 +46,7 @@ func FromEnv() (*Child, error) {
 	if err != nil || i < 0 {
 		return nil, fmt.Errorf("%s=%q: want a worker index", envIndex, v)
 	}
-	c := &Child{Index: i, fds: map[string]uintptr{}}
+	c := &Child{Index: i, fds: map[string]uintptr{}, handedOver: make(chan struct{})}
 	for _, kv := range strings.Split(os.Getenv(envFDs), ",") {
 		name, fd, ok := strings.Cut(kv, "=")
 		n, err := strconv.Atoi(fd)
@@ -43,6 +55,15 @@ func FromEnv() (*Child, error) {
 		}
 		c.fds[name] = uintptr(n)
 	}
+	// From the start: a signal that came before Notify would be lost (its
+	// default action ignores it), and the worker left to be killed.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, HandOverSignal)
+	go func() {
+		<-sig
+		signal.Stop(sig)
+		close(c.handedOver)
+	}()
 	return c, nil
 }
 

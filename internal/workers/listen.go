@@ -14,8 +14,9 @@ import (
 // https#i, admin) on addr, with SO_REUSEPORT when reuseport is set. The
 // supervisor asks it for each name once, at start: it is the one place
 // the sockets come from, so that a binary hand-over can give them by name
-// instead. (A socket that a worker which cannot start gave up is made
-// anew by the supervisor itself: bound, not listening, see bindReusePort.)
+// instead. A socket that a worker which cannot start gives up stops
+// listening but stays open and bound (unlisten); only where the system
+// cannot do that is it closed and made anew (bindReusePort).
 type ListenFunc func(name, addr string, reuseport bool) (net.Listener, error)
 
 // Listen is the ListenFunc that opens new TCP sockets. It is net.Listen
@@ -38,6 +39,18 @@ func Listen(name, addr string, reuseport bool) (net.Listener, error) {
 	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s on %s: %w", name, addr, err)
+	}
+	if _, port, _ := net.SplitHostPort(addr); reuseport && (port == "0" || port == "") {
+		// A socket bound to a port the kernel chose gives that port back
+		// when it stops listening (unlisten): this one is bound to the
+		// chosen port by number, beside the first, which then closes.
+		// No client knows the port yet to connect to the first.
+		explicit, err := lc.Listen(context.Background(), "tcp", ln.Addr().String())
+		ln.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", name, addr, err)
+		}
+		ln = explicit
 	}
 	return ln, nil
 }

@@ -3,9 +3,11 @@
 package workers
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -67,3 +69,26 @@ const listenBacklog = 1<<16 - 1
 // startListening makes an inherited public socket listen; on one that
 // listens already (the supervisor held it) it changes nothing.
 func startListening(fd uintptr) error { return unix.Listen(int(fd), listenBacklog) }
+
+// unlisten takes a listening socket out of service without closing it:
+// on Linux, shutdown(2) of a listening TCP socket resets the connections
+// in its queue and leaves its SO_REUSEPORT group, as a close would, but
+// the socket stays bound to its port (an explicit one, see Listen), so
+// that a worker inheriting it later listens again (Child.Listener). Every
+// copy of the descriptor sees it, the one kept for a binary hand-over
+// too, which closing the supervisor's own copies could not reach. Other
+// systems refuse it (ENOTCONN) and the caller closes the socket instead.
+func unlisten(c syscall.Conn) error {
+	if runtime.GOOS != "linux" {
+		return errors.ErrUnsupported
+	}
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), unix.SHUT_RD) }); err != nil {
+		return err
+	}
+	return serr
+}

@@ -18,8 +18,9 @@ import (
 
 // Config is what a Supervisor needs.
 type Config struct {
-	Count int      // worker processes
-	Args  []string // the command line every worker runs, without the program name
+	Count   int      // worker processes
+	Version string   // the build's, for /status
+	Args    []string // the command line every worker runs, without the program name
 	// Addr and TLSAddr are the public addresses, Admin the admin
 	// endpoints'; "" turns one off.
 	Addr, TLSAddr, Admin string
@@ -49,7 +50,10 @@ type Supervisor struct {
 	started  time.Time
 	stopping chan struct{} // closed when shutdown begins: no more restarts
 	draining atomic.Bool
-	reloads  reloadCounts
+	// handedOver: a new supervisor serves the same sockets (a binary
+	// hand-over); the workers are stopped with HandOverSignal.
+	handedOver atomic.Bool
+	reloads    reloadCounts
 }
 
 // Restart backoff: the first restart after 100 ms, each next one after
@@ -218,6 +222,19 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	return err
 }
 
+// HandOver says a new supervisor, started by a binary hand-over, now
+// serves the same sockets: the admin listener stops accepting at once, so
+// that the new supervisor's /readyz and /status alone answer on it, and
+// the shutdown that follows (once ctx is done: see Serve) stops the
+// workers with HandOverSignal rather than SIGTERM: they drain at once,
+// without -shutdown-delay, since no load balancer needs to notice.
+func (s *Supervisor) HandOver() {
+	if s.handedOver.Swap(true) || s.adminSrv == nil {
+		return
+	}
+	go s.adminSrv.Shutdown(context.Background()) // requests in flight finish
+}
+
 // shutdown sends every worker SIGTERM and waits, at most StopTimeout,
 // for them to drain and exit; those still running then are killed. The
 // supervisor's copies of the public sockets are closed first: each
@@ -227,9 +244,13 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 func (s *Supervisor) shutdown() error {
 	close(s.stopping)
 	s.draining.Store(true)
+	var sig os.Signal = syscall.SIGTERM
+	if s.handedOver.Load() {
+		sig = HandOverSignal
+	}
 	var running []*proc
 	for _, w := range s.workers {
-		if p := w.stop(); p != nil {
+		if p := w.stop(sig); p != nil {
 			running = append(running, p)
 		}
 	}

@@ -27,7 +27,7 @@ type worker struct {
 	adminFile *os.File
 
 	mu       sync.Mutex
-	sockets  []*socket     // public, one per address; closed while released
+	sockets  []*socket     // public, one per address; not listening while given up
 	cur      *proc         // never nil
 	next     chan struct{} // closed when cur is replaced
 	state    string        // starting, ready, restarting, stopping
@@ -38,8 +38,8 @@ type worker struct {
 // socket is one public listening socket of one worker.
 type socket struct {
 	role, name, addr string       // role: http or https, as the worker knows it
-	ln               net.Listener // from Config.Listen; nil once released
-	file             *os.File     // the descriptor a worker inherits; nil while released
+	ln               net.Listener // from Config.Listen; nil once closed
+	file             *os.File     // the descriptor a worker inherits; nil once closed
 }
 
 // proc is one process of a worker.
@@ -148,8 +148,8 @@ func (w *worker) startLocked(p *proc) error {
 	var fds []string
 	for _, sock := range w.sockets {
 		if sock.file == nil {
-			// Given up after a failed start: bound anew, listening only
-			// once the worker has loaded its rules and can serve.
+			// Closed after a failed start where unlisten cannot be: bound
+			// anew, listening only once the worker has loaded its rules.
 			f, err := bindReusePort(sock.addr)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sock.name, err)
@@ -232,7 +232,7 @@ func (w *worker) supervise(p *proc) {
 		}
 		sockets := "held: new connections wait for the replacement"
 		if !hold && len(w.sockets) > 0 {
-			sockets = "closed: the other workers take its connections"
+			sockets = "given up: the other workers take its connections"
 		}
 		log("worker exited; restarting it", "worker", w.index, "pid", p.pid, "status", exitStatus(p.err),
 			"ran", ran.Round(time.Millisecond), "restart_in", delay, "sockets", sockets)
@@ -261,15 +261,26 @@ func (w *worker) logReady(p *proc) {
 	}
 }
 
-// exited records p's end and, unless hold, closes the worker's public
-// sockets (they are opened anew for the next process).
+// exited records p's end and, unless hold, gives the worker's public
+// sockets up: they stop listening until the next process can serve.
 func (w *worker) exited(p *proc, ran time.Duration, hold bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.state = "restarting"
 	w.lastExit = &Exit{PID: p.pid, Status: exitStatus(p.err), At: time.Now(), Ran: ran.Round(time.Millisecond).String()}
 	if !hold {
-		w.releaseLocked()
+		w.giveUpLocked()
+	}
+}
+
+// giveUpLocked stops the worker's public sockets listening (unlisten),
+// or closes one where that cannot be done.
+func (w *worker) giveUpLocked() {
+	for _, sock := range w.sockets {
+		if sock.ln != nil && unlisten(sock.ln.(syscall.Conn)) == nil {
+			continue
+		}
+		sock.close()
 	}
 }
 
@@ -333,38 +344,45 @@ func (w *worker) downError() error {
 	return fmt.Errorf("%s: pid %d ended with %s at %s", w.state, w.lastExit.PID, w.lastExit.Status, w.lastExit.At.Format(time.RFC3339))
 }
 
-// stop begins the worker's shutdown: its public sockets are closed (the
-// process keeps its own copies) and the process, if any runs, gets
-// SIGTERM; it is returned.
-func (w *worker) stop() *proc {
+// stop begins the worker's shutdown: the supervisor's copies of its
+// public sockets are closed (the process keeps its own) and the process,
+// if any runs, gets sig (SIGTERM; HandOverSignal after a hand-over); it is
+// returned.
+func (w *worker) stop(sig os.Signal) *proc {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.state = "stopping"
-	w.releaseLocked()
+	w.closeSocketsLocked()
 	p := w.cur
 	if p.cmd == nil || isClosed(p.exited) {
 		return nil
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Process.Signal(sig)
 	return p
 }
 
-func (w *worker) releaseLocked() {
+func (w *worker) closeSocketsLocked() {
 	for _, sock := range w.sockets {
-		if sock.file != nil {
-			sock.file.Close()
-		}
-		if sock.ln != nil {
-			sock.ln.Close()
-		}
-		sock.ln, sock.file = nil, nil
+		sock.close()
 	}
+}
+
+// close closes the supervisor's copies of the socket: the socket itself
+// closes once no process holds it.
+func (sock *socket) close() {
+	if sock.file != nil {
+		sock.file.Close()
+	}
+	if sock.ln != nil {
+		sock.ln.Close()
+	}
+	sock.ln, sock.file = nil, nil
 }
 
 // closeSockets closes every socket of the worker, its admin one too.
 func (w *worker) closeSockets() {
 	w.mu.Lock()
-	w.releaseLocked()
+	w.closeSocketsLocked()
 	w.mu.Unlock()
 	if w.admin != nil {
 		w.adminFile.Close()
