@@ -267,8 +267,22 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, sig, stopSignals := catchSignals()
 	defer stopSignals()
+	var up *handover.Upgrader
+	if ownsProcess && child == nil { // a worker's sockets are its supervisor's
+		if up, err = handover.New(*pidFile, handover.DefaultTimeout); err != nil {
+			log.Error("cannot prepare binary hand-over", "error", err)
+			return 1
+		}
+		defer up.Stop()
+		go func(stopped <-chan struct{}) {
+			// Told to exit on its own (SIGTERM): no hand-over from here on,
+			// and the sockets close as this process's listeners close.
+			<-stopped
+			up.Stop()
+		}(ctx.Done())
+	}
 	if child == nil && *workerCount > 1 {
-		return supervise(ctx, sig, log, supervision{
+		return supervise(ctx, sig, up, log, supervision{
 			count: *workerCount, args: args, addr: *addr, tlsAddr: *tlsAddr, admin: *admin,
 			rulesFile: *rulesFile, shutdownDelay: *shutdownDelay, stdout: stdout, stderr: stderr,
 		})
@@ -336,14 +350,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, *rulesFile, err)
 		return 1
 	}
-	var up *handover.Upgrader
-	if ownsProcess && child == nil { // a worker's sockets are its supervisor's
-		if up, err = handover.New(*pidFile, handover.DefaultTimeout); err != nil {
-			log.Error("cannot prepare binary hand-over", "error", err)
-			return 1
-		}
-		defer up.Stop()
-	}
 	var lns edge.Listeners
 	if child != nil {
 		lns, err = childListeners(child)
@@ -374,17 +380,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logStart(log, lns, *rulesFile, *root, files, child != nil)
 	ctx, handedOver := context.WithCancel(ctx)
 	defer handedOver()
-	if up != nil {
-		if err := up.Ready(); err != nil { // the previous process, if any, now drains and exits
-			log.Error("cannot say ready to the previous process", "error", err)
+	var takenOver <-chan struct{} // closed once a new process serves these sockets
+	switch {
+	case up != nil:
+		if err := sayReady(up, log); err != nil {
 			return 1
 		}
-		if up.Inherited() {
-			log.Info("serving the sockets handed over by the previous process")
-		}
+		takenOver = up.Exit()
+	case child != nil:
+		takenOver = child.HandedOver() // its supervisor was taken over
+	}
+	if takenOver != nil {
 		go func() {
 			select {
-			case <-up.Exit():
+			case <-takenOver:
 				log.Info("handed over to the new process: draining")
 				srv.HandOver()
 				handedOver()
@@ -471,6 +480,19 @@ func handleSignals(ctx context.Context, srv *edge.Server, up *handover.Upgrader,
 			}
 		}
 	}
+}
+
+// sayReady tells the previous process, if any, that this one serves: it
+// then drains and exits (see handover.Upgrader.Ready).
+func sayReady(up *handover.Upgrader, log *slog.Logger) error {
+	if err := up.Ready(); err != nil {
+		log.Error("cannot say ready to the previous process", "error", err)
+		return err
+	}
+	if up.Inherited() {
+		log.Info("serving the sockets handed over by the previous process")
+	}
+	return nil
 }
 
 // handOver starts the new binary and logs how it went; on failure this

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"corsedge/edge"
 )
 
 // handoverRig is a corsedge binary installed at a path, started from it as
@@ -43,7 +45,9 @@ func buildRelease(t *testing.T, dir, release string) string {
 	return out
 }
 
-func startHandoverRig(t *testing.T, first string) *handoverRig {
+// startHandoverRig installs first and starts it with serve's flags for
+// loopback ports, the PID file and sd_notify, then args.
+func startHandoverRig(t *testing.T, first string, args ...string) *handoverRig {
 	t.Helper()
 	dir := t.TempDir()
 	r := &handoverRig{t: t, dir: dir, bin: filepath.Join(dir, "corsedge"), rules: filepath.Join(dir, "rules.toml"),
@@ -55,8 +59,8 @@ func startHandoverRig(t *testing.T, first string) *handoverRig {
 	logFile, err := os.Create(r.log)
 	must(t, err)
 	defer logFile.Close()
-	r.cmd = exec.Command(r.bin, "serve", "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-rules", r.rules,
-		"-pid-file", r.pidFile, "-poll", "0")
+	r.cmd = exec.Command(r.bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-rules", r.rules,
+		"-pid-file", r.pidFile, "-poll", "0"}, args...)...)
 	r.notify = listenNotify(t, dir)
 	r.cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+r.notify.LocalAddr().String())
 	r.cmd.Stderr = logFile // a file, so that Wait does not wait for the new process holding it too
@@ -118,20 +122,26 @@ func (r *handoverRig) servingPID() int {
 	return pid
 }
 
-// process is /status's process section: which build and PID answer.
+// process is which build and PID answer /status: its process section,
+// or with -workers its supervisor section.
 func (r *handoverRig) process() (pid int, version string, err error) {
 	resp, err := http.Get(r.admin + "/status")
 	if err != nil {
 		return 0, "", err
 	}
 	defer resp.Body.Close()
+	type process struct {
+		PID     int    `json:"pid"`
+		Version string `json:"version"`
+	}
 	var st struct {
-		Process struct {
-			PID     int    `json:"pid"`
-			Version string `json:"version"`
-		} `json:"process"`
+		Process    process `json:"process"`
+		Supervisor process `json:"supervisor"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&st)
+	if st.Supervisor.PID != 0 {
+		return st.Supervisor.PID, st.Supervisor.Version, err
+	}
 	return st.Process.PID, st.Process.Version, err
 }
 
@@ -256,12 +266,19 @@ func TestBinaryHandOverUnderLoad(t *testing.T) {
 }
 
 // A hand-over that fails changes nothing: a new file that cannot start, or
-// a new process that cannot handoverLoad its rules, leaves the old one serving
-// without a failed request, and says why; once fixed, USR2 works.
+// a new process that cannot load its rules, leaves the old one serving
+// without a failed request, and says why; once fixed, USR2 works. The same
+// with -workers, where the new supervisor's first worker refuses the rules.
 func TestFailedHandOverKeepsServing(t *testing.T) {
 	dir := t.TempDir()
 	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
-	r := startHandoverRig(t, a)
+	t.Run("one process", func(t *testing.T) { failedHandOver(t, a, b) })
+	t.Run("workers", func(t *testing.T) { failedHandOver(t, a, b, "-workers", "2") })
+}
+
+func failedHandOver(t *testing.T, a, b string, args ...string) {
+	dir := t.TempDir()
+	r := startHandoverRig(t, a, args...)
 	font := demoFont(t, r.stderr())
 	l := startHandoverLoad(r.public + "/" + font)
 	broken := filepath.Join(dir, "broken")
@@ -309,4 +326,122 @@ func TestFailedHandOverKeepsServing(t *testing.T) {
 	}
 	must(t, r.cmd.Wait())
 	l.finish(t)
+}
+
+// supervisor is /status of a -workers server: the supervisor's PID and
+// build, and each worker's own process section.
+func (r *handoverRig) supervisor() (pid int, version string, workerVersions []string, err error) {
+	st, err := readWorkersStatus(r.admin)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	for _, w := range st.Workers {
+		var ws edge.Status
+		if w.State != "ready" || json.Unmarshal(w.Status, &ws) != nil {
+			workerVersions = append(workerVersions, "not ready: "+w.State)
+			continue
+		}
+		workerVersions = append(workerVersions, ws.Process.Version)
+	}
+	return st.Supervisor.PID, st.Supervisor.Version, workerVersions, nil
+}
+
+// With -workers, SIGUSR2 hands the whole server over: the new binary's
+// supervisor takes the same sockets (each worker's, and the admin one),
+// starts its own workers on them, and only when every one serves does the
+// old supervisor stop its workers (HandOverSignal: no -shutdown-delay)
+// and exit 0. Under continuous load no request fails and no connection is
+// refused; systemd and the PID file follow the new supervisor.
+func TestWorkersHandOverUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
+	// A shutdown delay the old workers must skip: the test waits less.
+	r := startHandoverRig(t, a, "-workers", "2", "-shutdown-delay", "30s")
+	pidA, version, workersA, err := r.supervisor()
+	must(t, err)
+	if pidA != r.cmd.Process.Pid || version != "A" || strings.Join(workersA, ",") != "A,A" {
+		t.Fatalf("before: supervisor %d %q, workers %v; started %d", pidA, version, workersA, r.cmd.Process.Pid)
+	}
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidA); got != want {
+		t.Errorf("systemd was told %q, want %q", got, want)
+	}
+	st, err := readWorkersStatus(r.admin)
+	must(t, err)
+	oldWorkers := workerPIDs(st)
+	l := startHandoverLoad(r.public + "/" + demoFont(t, r.stderr()))
+	time.Sleep(300 * time.Millisecond)
+	r.install(b)
+	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
+	exited := make(chan error, 1)
+	go func() { exited <- r.cmd.Wait() }()
+	var pidB int
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		pid, version, ws, err := r.supervisor()
+		if err == nil && version == "B" && strings.Join(ws, ",") == "B,B" {
+			pidB = pid
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("build B's supervisor and workers never answered /status (last: %d %q %v %v):\n%s", pid, version, ws, err, r.stderr())
+		}
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the old supervisor exited with %v, want 0:\n%s", err, r.stderr())
+		}
+	case <-time.After(20 * time.Second): // well under the 30 s shutdown delay
+		t.Fatalf("the old supervisor did not exit after the hand-over:\n%s", r.stderr())
+	}
+	for _, pid := range oldWorkers {
+		if !processGone(pid) {
+			t.Errorf("old worker %d still runs after its supervisor exited", pid)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // load on build B alone
+	l.finish(t)
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidB); got != want {
+		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
+	}
+	if pidB == pidA || r.servingPID() != pidB {
+		t.Errorf("after: supervisor %d (old %d), pid file %d", pidB, pidA, r.servingPID())
+	}
+	for _, want := range []string{"the new binary is ready", "handed over to the new supervisor: draining the workers", "serving the sockets handed over by the previous process"} {
+		if !strings.Contains(r.stderr(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, r.stderr())
+		}
+	}
+	must(t, syscall.Kill(pidB, syscall.SIGTERM))
+}
+
+// The sockets kept for a hand-over do not outlive a SIGTERM: once the
+// drain has closed the listener, while a slow download still holds the
+// process, a new connection is refused at once, as without hand-overs —
+// not accepted into a queue that no one will read.
+func TestSIGTERMClosesTheKeptSockets(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(root, "big.js"), make([]byte, 64<<20), 0o644))
+	r := startHandoverRig(t, corsedgeBinary(t), "-root", root, "-shutdown-delay", "200ms")
+	slow, err := net.Dial("tcp", strings.TrimPrefix(r.public, "http://"))
+	must(t, err)
+	defer slow.Close()
+	_, err = slow.Write([]byte("GET /big.js HTTP/1.1\r\nHost: x\r\n\r\n"))
+	must(t, err)
+	must(t, slow.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = slow.Read(make([]byte, 1)) // the answer has begun; the rest waits in socket buffers
+	must(t, err)
+	must(t, r.cmd.Process.Signal(syscall.SIGTERM))
+	time.Sleep(time.Second) // past the delay: the listener is closed, the download still runs
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(r.public, "http://"), 2*time.Second)
+	if err == nil {
+		c.Close()
+		t.Fatalf("a new connection was accepted after the drain closed the listener")
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("a new connection after the drain: %v, want connection refused", err)
+	}
+	slow.Close()
+	if err := r.cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, r.stderr())
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/handover"
 	"corsedge/internal/workers"
 )
 
@@ -35,17 +36,28 @@ type supervision struct {
 	stdout, stderr       io.Writer
 }
 
-// supervise runs serve as -workers processes until SIGINT or SIGTERM:
-// each worker is this binary with the same arguments, started with its
-// sockets; this process holds the sockets and answers -admin for all.
-func supervise(ctx context.Context, sig <-chan os.Signal, log *slog.Logger, o supervision) int {
-	sup, err := workers.Start(ctx, workers.Config{
-		Count: o.count, Args: append([]string{"serve"}, o.args...),
+// supervise runs serve as -workers processes until SIGINT or SIGTERM, or
+// until a binary hand-over (SIGUSR2) has given its sockets to a new
+// supervisor: each worker is this binary with the same arguments, started
+// with its sockets; this process holds the sockets and answers -admin for
+// all. With up (serve as the process's own command), every socket comes
+// through it: the previous supervisor's, or a new one kept for the next.
+func supervise(ctx context.Context, sig <-chan os.Signal, up *handover.Upgrader, log *slog.Logger, o supervision) int {
+	ctx, handedOver := context.WithCancel(ctx)
+	defer handedOver()
+	cfg := workers.Config{
+		Count: o.count, Version: buildVersion(), Args: append([]string{"serve"}, o.args...),
 		Addr: o.addr, TLSAddr: o.tlsAddr, Admin: o.admin,
 		Logger: log, Stdout: o.stdout, Stderr: o.stderr,
 		// The workers' drain: the delay, then in-flight requests, then a margin.
 		StopTimeout: o.shutdownDelay + edge.ShutdownTimeout + 5*time.Second,
-	})
+	}
+	if up != nil {
+		cfg.Listen = func(name, addr string, reuseport bool) (net.Listener, error) {
+			return up.Listen(name, addr, func(addr string) (net.Listener, error) { return workers.Listen(name, addr, reuseport) })
+		}
+	}
+	sup, err := workers.Start(ctx, cfg)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		// SIGTERM before every worker was ready: stopped, as one process
@@ -69,7 +81,23 @@ func supervise(ctx context.Context, sig <-chan os.Signal, log *slog.Logger, o su
 		adminURL = "http://" + a.String() + "/status"
 	}
 	log.Info(fmt.Sprintf("corsedge serving with %d workers", o.count), append(args, "rules", o.rulesFile, "admin", adminURL)...)
-	go handleSupervisorSignals(ctx, sup, log, sig)
+	if up != nil {
+		if err := sayReady(up, log); err != nil {
+			handedOver() // stops the workers
+			sup.Serve(ctx)
+			return 1
+		}
+		go func() {
+			select {
+			case <-up.Exit():
+				log.Info("handed over to the new supervisor: draining the workers")
+				sup.HandOver()
+				handedOver()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	go handleSupervisorSignals(ctx, sup, up, log, sig)
 	if err := sup.Serve(ctx); err != nil {
 		log.Error("workers stopped", "error", err)
 		return 1
@@ -79,8 +107,10 @@ func supervise(ctx context.Context, sig <-chan os.Signal, log *slog.Logger, o su
 
 // handleSupervisorSignals is handleSignals for the supervisor: SIGHUP
 // reloads every worker (POST /reload to each, the result logged once),
-// SIGUSR1 is passed to each (every worker reopens its access log).
-func handleSupervisorSignals(ctx context.Context, sup *workers.Supervisor, log *slog.Logger, sig <-chan os.Signal) {
+// SIGUSR1 is passed to each (every worker reopens its access log), SIGUSR2
+// hands the sockets to the binary now at this path, which starts its own
+// workers on them (see handOver).
+func handleSupervisorSignals(ctx context.Context, sup *workers.Supervisor, up *handover.Upgrader, log *slog.Logger, sig <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -92,7 +122,11 @@ func handleSupervisorSignals(ctx context.Context, sup *workers.Supervisor, log *
 			case syscall.SIGUSR1:
 				log.Info("SIGUSR1 passed to the workers", "workers", sup.Signal(syscall.SIGUSR1))
 			case syscall.SIGUSR2:
-				log.Warn("SIGUSR2 (hand the listeners to a new binary) is not supported yet; ignored")
+				if up == nil {
+					log.Warn("SIGUSR2: this process cannot hand its sockets over; ignored")
+					continue
+				}
+				go handOver(up, log)
 			}
 		}
 	}

@@ -104,11 +104,12 @@ type Server struct {
 	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 	timed    bool                               // handle reads the clock: the histogram or the access log is on
 
-	rulesReader *safefile.Reader // bounds every read of the rules file in size and time
-	unguarded   atomic.Bool      // "read without a lease" was logged
-	draining    atomic.Bool      // set once shutdown begins: /readyz says 503, responses close their connection
-	started     time.Time        // when New was called, for /status
-	handedOver  atomic.Bool      // a new process serves the same sockets: drain without ShutdownDelay
+	rulesReader *safefile.Reader            // bounds every read of the rules file in size and time
+	unguarded   atomic.Bool                 // "read without a lease" was logged
+	draining    atomic.Bool                 // set once shutdown begins: /readyz says 503, responses close their connection
+	started     time.Time                   // when New was called, for /status
+	handedOver  atomic.Bool                 // a new process serves the same sockets: drain without ShutdownDelay
+	adminSrv    atomic.Pointer[http.Server] // while Serve serves Listeners.Admin
 
 	traffic     trafficRecord // recent (Origin, prefix) pairs, for the preview and the guard
 	reloadGuard reloadGuard
@@ -271,6 +272,7 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	var adminSrv *http.Server
 	if l.Admin != nil {
 		adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		s.adminSrv.Store(adminSrv)
 		wg.Go(func() {
 			if err := adminSrv.Serve(l.Admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error("admin listener stopped", "error", err)
@@ -349,8 +351,17 @@ func (s *Server) publicListeners(l Listeners) ([]public, error) {
 
 // HandOver says a new process now accepts on the same sockets (a binary
 // upgrade): the drain that follows skips ShutdownDelay, since no load
-// balancer needs to notice anything.
-func (s *Server) HandOver() { s.handedOver.Store(true) }
+// balancer needs to notice anything, and the admin listener stops
+// accepting at once, so that the new process's /readyz and /status alone
+// answer on the shared socket (this one's /readyz says 503 while it drains).
+func (s *Server) HandOver() {
+	if s.handedOver.Swap(true) {
+		return
+	}
+	if a := s.adminSrv.Load(); a != nil {
+		go a.Shutdown(context.Background()) // requests in flight finish
+	}
+}
 
 // drain takes the server out of rotation before it stops: /readyz answers
 // 503 and every response closes its connection at once, and for

@@ -30,6 +30,7 @@ type Upgrader struct {
 
 	mu         sync.Mutex
 	inProgress bool
+	exit       chan struct{} // closed once a new process is ready
 }
 
 // New starts the process's Upgrader; tableflip allows one per process.
@@ -43,7 +44,7 @@ func New(pidFile string, timeout time.Duration) (*Upgrader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Upgrader{tf: tf}, nil
+	return &Upgrader{tf: tf, exit: make(chan struct{})}, nil
 }
 
 // Inherited reports whether this process was started by a hand-over.
@@ -69,8 +70,9 @@ func (u *Upgrader) Ready() error {
 }
 
 // Exit is closed once a new process is ready: this one should stop
-// accepting, drain and exit.
-func (u *Upgrader) Exit() <-chan struct{} { return u.tf.Exit() }
+// accepting, drain and exit. (tableflip's own Exit closes on Stop too,
+// when this process ends on its own: that is no hand-over.)
+func (u *Upgrader) Exit() <-chan struct{} { return u.exit }
 
 // ErrInProgress is Upgrade's answer while another upgrade is under way.
 var ErrInProgress = errors.New("a hand-over is already in progress")
@@ -94,9 +96,13 @@ func (u *Upgrader) Upgrade() error {
 	if err := u.tf.Upgrade(); err != nil {
 		return fmt.Errorf("hand-over failed, still serving: %w", err)
 	}
+	close(u.exit) // tableflip upgrades once: the next Upgrade fails
 	return nil
 }
 
-// Stop ends hand-overs for good: called when the process exits on its own
-// (SIGTERM), it closes the copies of the sockets kept for a next process.
+// Stop ends hand-overs for good: called as soon as the process is told to
+// exit on its own (SIGTERM), it closes the copies of the sockets kept for a
+// next process, so that each socket closes with this process's own
+// listener, as it would without hand-overs, instead of queueing
+// connections no one will accept.
 func (u *Upgrader) Stop() { u.tf.Stop() }
