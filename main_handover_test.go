@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/workers"
 )
 
 // handoverRig is a corsedge binary installed at a path, started from it as
@@ -122,32 +123,58 @@ func (r *handoverRig) servingPID() int {
 	return pid
 }
 
-// process is which build and PID answer /status: its process section,
-// or with -workers its supervisor section.
-func (r *handoverRig) process() (pid int, version string, err error) {
-	resp, err := http.Get(r.admin + "/status")
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	type process struct {
-		PID     int    `json:"pid"`
-		Version string `json:"version"`
-	}
-	var st struct {
-		Process    process `json:"process"`
-		Supervisor process `json:"supervisor"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&st)
-	if st.Supervisor.PID != 0 {
-		return st.Supervisor.PID, st.Supervisor.Version, err
-	}
-	return st.Process.PID, st.Process.Version, err
+// serving is which process and build answer /status: its process
+// section, or with -workers its supervisor section and each worker's
+// build ("not ready" for one that is not).
+type serving struct {
+	pid     int
+	version string
+	workers []string // -workers only
 }
 
-// handoverLoad requests a font with CORS without pause, on keep-alive connections
-// and on a new connection each time, until stop; it counts every request
-// and every failure (a refused connection, an error, a wrong answer).
+func (r *handoverRig) process() (serving, error) {
+	resp, err := http.Get(r.admin + "/status")
+	if err != nil {
+		return serving{}, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Process edge.StatusProcess `json:"process"` // one process
+		workers.Status
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return serving{}, err
+	}
+	if st.Supervisor.PID == 0 {
+		return serving{pid: st.Process.PID, version: st.Process.Version}, nil
+	}
+	out := serving{pid: st.Supervisor.PID, version: st.Supervisor.Version}
+	for _, w := range st.Workers {
+		var ws edge.Status
+		if w.State != "ready" || json.Unmarshal(w.Status, &ws) != nil {
+			out.workers = append(out.workers, "not ready")
+			continue
+		}
+		out.workers = append(out.workers, ws.Process.Version)
+	}
+	return out, nil
+}
+
+// is says whether build version serves, in every worker too.
+func (s serving) is(version string) bool {
+	for _, w := range s.workers {
+		if w != version {
+			return false
+		}
+	}
+	return s.version == version
+}
+
+// handoverLoad requests a font with CORS without pause, on keep-alive
+// connections and on a new connection each time, and probes the admin
+// /readyz (each on a new connection, as a load balancer would), until
+// stop; it counts every request and every failure (a refused connection,
+// an error, a wrong answer, a /readyz that is not 200).
 type handoverLoad struct {
 	requests, failed, refused atomic.Int64
 	mu                        sync.Mutex
@@ -156,10 +183,14 @@ type handoverLoad struct {
 	stop                      chan struct{}
 }
 
-func startHandoverLoad(url string) *handoverLoad {
+func startHandoverLoad(url, admin string) *handoverLoad {
 	l := &handoverLoad{stop: make(chan struct{})}
-	for i := range 4 {
+	for i := range 5 {
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
+		one := func() error { return fontWithCORS(client, url) }
+		if i == 4 {
+			one = func() error { return ready(client, admin) }
+		}
 		l.wg.Go(func() {
 			for {
 				select {
@@ -168,7 +199,7 @@ func startHandoverLoad(url string) *handoverLoad {
 				default:
 				}
 				l.requests.Add(1)
-				if err := l.one(client, url); err != nil {
+				if err := one(); err != nil {
 					l.failed.Add(1)
 					if errors.Is(err, syscall.ECONNREFUSED) {
 						l.refused.Add(1)
@@ -185,7 +216,7 @@ func startHandoverLoad(url string) *handoverLoad {
 	return l
 }
 
-func (l *handoverLoad) one(client *http.Client, url string) error {
+func fontWithCORS(client *http.Client, url string) error {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Origin", "https://anyone.example")
 	resp, err := client.Do(req)
@@ -199,6 +230,19 @@ func (l *handoverLoad) one(client *http.Client, url string) error {
 	return nil
 }
 
+func ready(client *http.Client, admin string) error {
+	resp, err := client.Get(admin + "/readyz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("/readyz: %s", resp.Status)
+	}
+	time.Sleep(5 * time.Millisecond) // a probe, not load
+	return nil
+}
+
 func (l *handoverLoad) finish(t *testing.T) {
 	t.Helper()
 	close(l.stop)
@@ -209,60 +253,83 @@ func (l *handoverLoad) finish(t *testing.T) {
 	}
 }
 
-// An upgrade is "install the new file, send SIGUSR2": under continuous handoverLoad
-// on keep-alive and fresh connections, build B takes over from build A
-// with no failed request and no refused connection; A exits 0 and the PID
-// file names B's process.
+// An upgrade is "install the new file, send SIGUSR2": under continuous
+// handoverLoad on keep-alive and fresh connections, build B takes over
+// from build A with no failed request, no refused connection and no
+// /readyz but 200; A exits 0, the PID file and systemd name B's process.
+// With -workers the whole server is handed over: the new supervisor takes
+// every worker's socket and the admin one, starts its own workers on
+// them, and only when every one serves do the old workers drain — at once
+// (HandOverSignal), not after the 30 s -shutdown-delay the test would not
+// wait for — and the old supervisor exit.
 func TestBinaryHandOverUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
-	r := startHandoverRig(t, a)
-	pidA, version, err := r.process()
+	t.Run("one process", func(t *testing.T) { handOverUnderLoad(t, a, b, "one process") })
+	t.Run("workers", func(t *testing.T) {
+		handOverUnderLoad(t, a, b, "supervisor", "-workers", "2", "-shutdown-delay", "30s")
+	})
+}
+
+func handOverUnderLoad(t *testing.T, a, b, what string, args ...string) {
+	r := startHandoverRig(t, a, args...)
+	before, err := r.process()
 	must(t, err)
-	if version != "A" || pidA != r.cmd.Process.Pid || r.servingPID() != pidA {
-		t.Fatalf("before: /status says pid %d version %q; started %d, pid file %d", pidA, version, r.cmd.Process.Pid, r.servingPID())
+	if !before.is("A") || before.pid != r.cmd.Process.Pid || r.servingPID() != before.pid {
+		t.Fatalf("before: /status says %+v; started %d, pid file %d", before, r.cmd.Process.Pid, r.servingPID())
 	}
-	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidA); got != want {
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", before.pid); got != want {
 		t.Errorf("systemd was told %q, want %q", got, want)
 	}
-	font := demoFont(t, r.stderr())
-	l := startHandoverLoad(r.public + "/" + font)
+	oldWorkers := r.workerPIDs()
+	l := startHandoverLoad(r.public+"/"+demoFont(t, r.stderr()), r.admin)
 	time.Sleep(300 * time.Millisecond)
 	r.install(b)
 	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
 	exited := make(chan error, 1)
 	go func() { exited <- r.cmd.Wait() }()
-	var pidB int
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		pid, version, err := r.process()
-		if err == nil && version == "B" {
-			pidB = pid
-			break
-		}
+	var after serving
+	for deadline := time.Now().Add(30 * time.Second); !after.is("B"); time.Sleep(20 * time.Millisecond) {
+		after, err = r.process()
 		if time.Now().After(deadline) {
-			t.Fatalf("build B never answered /status (last: %d %q %v):\n%s", pid, version, err, r.stderr())
+			t.Fatalf("build B never answered /status (last: %+v %v):\n%s", after, err, r.stderr())
 		}
 	}
 	select {
 	case err := <-exited:
 		if err != nil {
-			t.Errorf("the old process exited with %v, want 0:\n%s", err, r.stderr())
+			t.Errorf("the old %s exited with %v, want 0:\n%s", what, err, r.stderr())
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("the old process did not exit after the hand-over:\n%s", r.stderr())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the old %s did not exit after the hand-over:\n%s", what, r.stderr())
+	}
+	for _, pid := range oldWorkers {
+		if !processGone(pid) {
+			t.Errorf("old worker %d still runs after its supervisor exited", pid)
+		}
 	}
 	time.Sleep(300 * time.Millisecond) // handoverLoad on B alone
 	l.finish(t)
-	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidB); got != want {
+	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", after.pid); got != want {
 		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
 	}
-	if pidB == pidA || r.servingPID() != pidB {
-		t.Errorf("after: /status pid %d (old %d), pid file %d", pidB, pidA, r.servingPID())
+	if after.pid == before.pid || r.servingPID() != after.pid {
+		t.Errorf("after: /status pid %d (old %d), pid file %d", after.pid, before.pid, r.servingPID())
 	}
-	if !strings.Contains(r.stderr(), "the new binary is ready") || !strings.Contains(r.stderr(), "handed over by the previous process") {
-		t.Errorf("the log does not tell the hand-over:\n%s", r.stderr())
+	for _, want := range []string{"the new binary is ready", "handed over to the new", "serving the sockets handed over by the previous process"} {
+		if !strings.Contains(r.stderr(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, r.stderr())
+		}
 	}
-	must(t, syscall.Kill(pidB, syscall.SIGTERM))
+	must(t, syscall.Kill(after.pid, syscall.SIGTERM))
+}
+
+// workerPIDs are the PIDs of a -workers server's workers; nil for one
+// process.
+func (r *handoverRig) workerPIDs() []int {
+	st, err := readWorkersStatus(r.admin)
+	must(r.t, err)
+	return workerPIDs(st)
 }
 
 // A hand-over that fails changes nothing: a new file that cannot start, or
@@ -280,7 +347,7 @@ func failedHandOver(t *testing.T, a, b string, args ...string) {
 	dir := t.TempDir()
 	r := startHandoverRig(t, a, args...)
 	font := demoFont(t, r.stderr())
-	l := startHandoverLoad(r.public + "/" + font)
+	l := startHandoverLoad(r.public+"/"+font, r.admin)
 	broken := filepath.Join(dir, "broken")
 	must(t, os.WriteFile(broken, []byte("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n"), 0o755))
 	good, err := os.ReadFile(r.rules)
@@ -305,8 +372,8 @@ func failedHandOver(t *testing.T, a, b string, args ...string) {
 		if !strings.Contains(r.stderr(), step.want) {
 			t.Errorf("%s: the log does not say %q:\n%s", step.desc, step.want, r.stderr())
 		}
-		if pid, version, err := r.process(); err != nil || version != "A" || pid != r.cmd.Process.Pid {
-			t.Errorf("%s: /status says pid %d version %q (%v), want the old process", step.desc, pid, version, err)
+		if now, err := r.process(); err != nil || !now.is("A") || now.pid != r.cmd.Process.Pid {
+			t.Errorf("%s: /status says %+v (%v), want the old process", step.desc, now, err)
 		}
 	}
 	// Fixed: the good rules back, build B installed; the next USR2 works.
@@ -315,7 +382,7 @@ func failedHandOver(t *testing.T, a, b string, args ...string) {
 	defer cancel()
 	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
 	for {
-		if _, version, err := r.process(); err == nil && version == "B" {
+		if now, err := r.process(); err == nil && now.is("B") {
 			break
 		}
 		select {
@@ -326,92 +393,6 @@ func failedHandOver(t *testing.T, a, b string, args ...string) {
 	}
 	must(t, r.cmd.Wait())
 	l.finish(t)
-}
-
-// supervisor is /status of a -workers server: the supervisor's PID and
-// build, and each worker's own process section.
-func (r *handoverRig) supervisor() (pid int, version string, workerVersions []string, err error) {
-	st, err := readWorkersStatus(r.admin)
-	if err != nil {
-		return 0, "", nil, err
-	}
-	for _, w := range st.Workers {
-		var ws edge.Status
-		if w.State != "ready" || json.Unmarshal(w.Status, &ws) != nil {
-			workerVersions = append(workerVersions, "not ready: "+w.State)
-			continue
-		}
-		workerVersions = append(workerVersions, ws.Process.Version)
-	}
-	return st.Supervisor.PID, st.Supervisor.Version, workerVersions, nil
-}
-
-// With -workers, SIGUSR2 hands the whole server over: the new binary's
-// supervisor takes the same sockets (each worker's, and the admin one),
-// starts its own workers on them, and only when every one serves does the
-// old supervisor stop its workers (HandOverSignal: no -shutdown-delay)
-// and exit 0. Under continuous load no request fails and no connection is
-// refused; systemd and the PID file follow the new supervisor.
-func TestWorkersHandOverUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
-	// A shutdown delay the old workers must skip: the test waits less.
-	r := startHandoverRig(t, a, "-workers", "2", "-shutdown-delay", "30s")
-	pidA, version, workersA, err := r.supervisor()
-	must(t, err)
-	if pidA != r.cmd.Process.Pid || version != "A" || strings.Join(workersA, ",") != "A,A" {
-		t.Fatalf("before: supervisor %d %q, workers %v; started %d", pidA, version, workersA, r.cmd.Process.Pid)
-	}
-	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidA); got != want {
-		t.Errorf("systemd was told %q, want %q", got, want)
-	}
-	st, err := readWorkersStatus(r.admin)
-	must(t, err)
-	oldWorkers := workerPIDs(st)
-	l := startHandoverLoad(r.public + "/" + demoFont(t, r.stderr()))
-	time.Sleep(300 * time.Millisecond)
-	r.install(b)
-	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
-	exited := make(chan error, 1)
-	go func() { exited <- r.cmd.Wait() }()
-	var pidB int
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		pid, version, ws, err := r.supervisor()
-		if err == nil && version == "B" && strings.Join(ws, ",") == "B,B" {
-			pidB = pid
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("build B's supervisor and workers never answered /status (last: %d %q %v %v):\n%s", pid, version, ws, err, r.stderr())
-		}
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("the old supervisor exited with %v, want 0:\n%s", err, r.stderr())
-		}
-	case <-time.After(20 * time.Second): // well under the 30 s shutdown delay
-		t.Fatalf("the old supervisor did not exit after the hand-over:\n%s", r.stderr())
-	}
-	for _, pid := range oldWorkers {
-		if !processGone(pid) {
-			t.Errorf("old worker %d still runs after its supervisor exited", pid)
-		}
-	}
-	time.Sleep(300 * time.Millisecond) // load on build B alone
-	l.finish(t)
-	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", pidB); got != want {
-		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
-	}
-	if pidB == pidA || r.servingPID() != pidB {
-		t.Errorf("after: supervisor %d (old %d), pid file %d", pidB, pidA, r.servingPID())
-	}
-	for _, want := range []string{"the new binary is ready", "handed over to the new supervisor: draining the workers", "serving the sockets handed over by the previous process"} {
-		if !strings.Contains(r.stderr(), want) {
-			t.Errorf("the log does not say %q:\n%s", want, r.stderr())
-		}
-	}
-	must(t, syscall.Kill(pidB, syscall.SIGTERM))
 }
 
 // The sockets kept for a hand-over do not outlive a SIGTERM: once the

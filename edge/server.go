@@ -359,8 +359,17 @@ func (s *Server) HandOver() {
 		return
 	}
 	if a := s.adminSrv.Load(); a != nil {
-		go a.Shutdown(context.Background()) // requests in flight finish
+		stopAccepting(a)
 	}
+}
+
+// stopAccepting closes srv's listeners before it returns, and leaves the
+// requests in flight to finish: Shutdown with a done context waits for
+// nothing.
+func stopAccepting(srv *http.Server) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	srv.Shutdown(done)
 }
 
 // drain takes the server out of rotation before it stops: /readyz answers

@@ -74,9 +74,9 @@ const (
 
 var errStopping = errors.New("the supervisor is stopping")
 
-// Start opens the sockets, serves the admin endpoints and starts the
-// workers: worker 0 first (a bad flag or rules file is then reported
-// once, not Count times), the others once it is ready. It returns when
+// Start opens the sockets and starts the workers: worker 0 first (a bad
+// flag or rules file is then reported once, not Count times), the others
+// once it is ready; then it serves the admin endpoints. It returns when
 // every worker answers /readyz, or with the error of the first that
 // exits before it does, or when ctx is done.
 func Start(ctx context.Context, cfg Config) (*Supervisor, error) {
@@ -104,14 +104,18 @@ func Start(ctx context.Context, cfg Config) (*Supervisor, error) {
 		s.close()
 		return nil, err
 	}
-	if s.admin != nil {
-		s.adminSrv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
-		go s.adminSrv.Serve(s.admin)
-	}
 	if err := s.startWorkers(ctx); err != nil {
 		s.shutdown()
 		s.close()
 		return nil, err
+	}
+	// Only now: a socket handed over by a binary upgrade is the previous
+	// supervisor's too, and a request this one accepted would be answered
+	// 503 while its workers start, or dropped if they fail. Before, a
+	// request waits in the socket's queue.
+	if s.admin != nil {
+		s.adminSrv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go s.adminSrv.Serve(s.admin)
 	}
 	for _, w := range s.workers {
 		go w.supervise(w.current())
@@ -232,7 +236,11 @@ func (s *Supervisor) HandOver() {
 	if s.handedOver.Swap(true) || s.adminSrv == nil {
 		return
 	}
-	go s.adminSrv.Shutdown(context.Background()) // requests in flight finish
+	// Shutdown with a done context closes the listener before it returns
+	// and waits for nothing: requests in flight finish on their own.
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.adminSrv.Shutdown(done)
 }
 
 // shutdown sends every worker SIGTERM and waits, at most StopTimeout,
