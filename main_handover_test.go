@@ -13,8 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -170,87 +168,14 @@ func (s serving) is(version string) bool {
 	return s.version == version
 }
 
-// handoverLoad requests a font with CORS without pause, on keep-alive
-// connections and on a new connection each time, and probes the admin
-// /readyz (each on a new connection, as a load balancer would), until
-// stop; it counts every request and every failure (a refused connection,
-// an error, a wrong answer, a /readyz that is not 200).
-type handoverLoad struct {
-	requests, failed, refused atomic.Int64
-	mu                        sync.Mutex
-	firstErr                  error
-	wg                        sync.WaitGroup
-	stop                      chan struct{}
-}
-
-func startHandoverLoad(url, admin string) *handoverLoad {
-	l := &handoverLoad{stop: make(chan struct{})}
-	for i := range 5 {
-		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
-		one := func() error { return fontWithCORS(client, url) }
-		if i == 4 {
-			one = func() error { return ready(client, admin) }
-		}
-		l.wg.Go(func() {
-			for {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				l.requests.Add(1)
-				if err := one(); err != nil {
-					l.failed.Add(1)
-					if errors.Is(err, syscall.ECONNREFUSED) {
-						l.refused.Add(1)
-					}
-					l.mu.Lock()
-					if l.firstErr == nil {
-						l.firstErr = err
-					}
-					l.mu.Unlock()
-				}
-			}
-		})
-	}
-	return l
-}
-
-func fontWithCORS(client *http.Client, url string) error {
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Origin", "https://anyone.example")
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-		return fmt.Errorf("%d, ACAO %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
-	}
-	return nil
-}
-
-func ready(client *http.Client, admin string) error {
-	resp, err := client.Get(admin + "/readyz")
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("/readyz: %s", resp.Status)
-	}
-	time.Sleep(5 * time.Millisecond) // a probe, not load
-	return nil
-}
-
-func (l *handoverLoad) finish(t *testing.T) {
-	t.Helper()
-	close(l.stop)
-	l.wg.Wait()
-	t.Logf("%d requests, %d failed, %d refused connections", l.requests.Load(), l.failed.Load(), l.refused.Load())
-	if l.failed.Load() != 0 || l.refused.Load() != 0 || l.requests.Load() < 100 {
-		t.Errorf("%d of %d requests failed (%d refused connections); first: %v", l.failed.Load(), l.requests.Load(), l.refused.Load(), l.firstErr)
-	}
+// startHandoverLoad requests a font with CORS without pause, on
+// keep-alive connections and on a new connection each time, and probes the
+// admin /readyz (each on a new connection, as a load balancer would), until
+// stopped: a refused connection, an error, a wrong answer or a /readyz
+// that is not 200 is a failure.
+func startHandoverLoad(url, admin string) *clientLoad {
+	return startLoad(false, append(times(4, loadTarget{url: url, origin: "https://anyone.example", check: wantCORS}),
+		loadTarget{client: fresh, url: admin + "/readyz", check: wantOK, pause: 5 * time.Millisecond})...)
 }
 
 // An upgrade is "install the new file, send SIGUSR2": under continuous
@@ -308,8 +233,8 @@ func handOverUnderLoad(t *testing.T, a, b, what string, args ...string) {
 			t.Errorf("old worker %d still runs after its supervisor exited", pid)
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // handoverLoad on B alone
-	l.finish(t)
+	time.Sleep(300 * time.Millisecond) // load on B alone
+	noFailure(t, l.stop(), 100)
 	if got, want := r.notified(), fmt.Sprintf("MAINPID=%d\nREADY=1", after.pid); got != want {
 		t.Errorf("after the hand-over systemd was told %q, want %q", got, want)
 	}
@@ -392,7 +317,7 @@ func failedHandOver(t *testing.T, a, b string, args ...string) {
 		}
 	}
 	must(t, r.cmd.Wait())
-	l.finish(t)
+	noFailure(t, l.stop(), 100)
 }
 
 // The sockets kept for a hand-over do not outlive a SIGTERM: once the

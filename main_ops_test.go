@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -157,45 +156,7 @@ func TestDrainThroughSIGTERM(t *testing.T) {
 	public, admin, out, done := startServe(t, "-shutdown-delay", delay.String())
 	url := public + "/" + demoFont(t, out.String())
 
-	type result struct {
-		began      time.Time
-		err        error
-		status     int
-		closeAfter bool // the response said Connection: close
-	}
-	var (
-		mu      sync.Mutex
-		results []result
-		wg      sync.WaitGroup
-		stop    = make(chan struct{})
-	)
-	for i := range 4 {
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 0}}
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				r := result{began: time.Now()}
-				resp, err := client.Get(url)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					r.status, r.closeAfter = resp.StatusCode, resp.Close
-				}
-				r.err = err
-				mu.Lock()
-				results = append(results, r)
-				mu.Unlock()
-				if errors.Is(err, syscall.ECONNREFUSED) {
-					return // the listener is closed: the expected end
-				}
-				time.Sleep(time.Millisecond)
-			}
-		})
-	}
+	l := startLoad(true, times(4, loadTarget{url: url, pause: time.Millisecond})...)
 	time.Sleep(200 * time.Millisecond) // traffic before the signal
 	term := time.Now()
 	must(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
@@ -212,15 +173,8 @@ func TestDrainThroughSIGTERM(t *testing.T) {
 		t.Fatalf("serve did not exit:\n%s", out.String())
 	}
 	// Each client ends by itself on its first refused connection (the
-	// listener is closed once serve has returned); stop only bounds it.
-	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-time.After(5 * time.Second):
-		close(stop)
-		<-finished
-	}
+	// listener is closed once serve has returned).
+	results, _ := l.refused(5 * time.Second)
 
 	var inDelay, refused, reset, failed int
 	for _, r := range results {

@@ -403,55 +403,6 @@ func TestWorkersReload(t *testing.T) {
 	s.stop(t, 20*time.Second)
 }
 
-// outcome is one request of a load loop.
-type outcome struct {
-	began time.Time
-	took  time.Duration
-	err   error
-}
-
-// load sends GETs of url on new connections from clients goroutines until
-// stop is closed, or until one is refused (a closed listener); it
-// returns every outcome.
-func load(url string, clients int, stop <-chan struct{}) func() []outcome {
-	var (
-		mu  sync.Mutex
-		out []outcome
-		wg  sync.WaitGroup
-	)
-	for range clients {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				o := outcome{began: time.Now()}
-				resp, err := fresh.Get(url)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						err = errors.New(resp.Status)
-					}
-				}
-				o.err, o.took = err, time.Since(o.began)
-				mu.Lock()
-				out = append(out, o)
-				mu.Unlock()
-				if errors.Is(err, syscall.ECONNREFUSED) {
-					return
-				}
-			}
-		})
-	}
-	return func() []outcome {
-		wg.Wait()
-		return out
-	}
-}
-
 // A worker killed with SIGKILL is logged and restarted with a new pid,
 // the other workers keep theirs, and clients on new connections see no
 // failed request begun after the kill: the dead worker's socket stays
@@ -463,8 +414,7 @@ func TestWorkerRestart(t *testing.T) {
 	s := startWorkers(t, n)
 	url := s.public + "/" + demoFont(t, s.out.String())
 	before := s.pids(t)
-	stop := make(chan struct{})
-	results := load(url, 4, stop)
+	l := startLoad(true, times(4, loadTarget{client: fresh, url: url, check: wantOK})...)
 	time.Sleep(300 * time.Millisecond)
 	killed := time.Now()
 	must(t, syscall.Kill(before[1], syscall.SIGKILL))
@@ -477,8 +427,7 @@ func TestWorkerRestart(t *testing.T) {
 	}
 	restarted := time.Now()
 	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	outcomes := results()
+	outcomes := l.stop()
 
 	var during, inFlight int
 	var waited time.Duration // the longest a request begun during the outage took
@@ -555,11 +504,9 @@ func TestWorkerThatCannotStart(t *testing.T) {
 	}) {
 		t.Fatalf("worker 1 did not give its sockets up after a failed start:\n%s", s.out)
 	}
-	stop := make(chan struct{})
-	results := load(url, 4, stop)
+	l := startLoad(true, times(4, loadTarget{client: fresh, url: url, check: wantOK})...)
 	time.Sleep(1500 * time.Millisecond) // past two more tries to start it
-	close(stop)
-	outcomes := results()
+	outcomes := l.stop()
 	for _, o := range outcomes {
 		if o.err != nil {
 			t.Errorf("a request while worker 1 could not start: %v", o.err)
@@ -702,8 +649,7 @@ func TestWorkersDrainOnSIGTERM(t *testing.T) {
 	s := startWorkers(t, 2, "-shutdown-delay", delay.String())
 	url := s.public + "/" + demoFont(t, s.out.String())
 	pids := s.pids(t)
-	stop := make(chan struct{})
-	results := load(url, 4, stop)
+	l := startLoad(true, times(4, loadTarget{client: fresh, url: url, check: wantOK})...)
 	time.Sleep(200 * time.Millisecond)
 	term := time.Now()
 	must(t, s.cmd.Process.Signal(syscall.SIGTERM))
@@ -719,14 +665,8 @@ func TestWorkersDrainOnSIGTERM(t *testing.T) {
 	case <-time.After(delay + 20*time.Second):
 		t.Fatalf("the supervisor did not exit:\n%s", s.out)
 	}
-	finished := make(chan []outcome)
-	go func() { finished <- results() }()
-	var outcomes []outcome
-	select {
-	case outcomes = <-finished: // every client met a refused connection
-	case <-time.After(5 * time.Second):
-		close(stop)
-		outcomes = <-finished
+	outcomes, ok := l.refused(5 * time.Second)
+	if !ok {
 		t.Error("the clients were not refused after the supervisor exited")
 	}
 	var inDelay int

@@ -22,7 +22,9 @@ func (s *Server) adminHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", alive)
 	mux.HandleFunc("GET /livez", alive) // the process answers: restarting it would not help otherwise
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
+		// Handed over, the socket is the new process's, which serves: a
+		// probe this one accepted just before is answered for the server.
+		if s.draining.Load() && !s.handedOver.Load() {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
 			return
 		}

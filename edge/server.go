@@ -20,6 +20,7 @@ import (
 	"corsedge/certs"
 	"corsedge/internal/accesslog"
 	"corsedge/internal/connlimit"
+	"corsedge/internal/httpstop"
 	"corsedge/internal/ratelog"
 	"corsedge/internal/safefile"
 	"corsedge/internal/watch"
@@ -104,12 +105,12 @@ type Server struct {
 	conns    atomic.Pointer[connlimit.Listener] // the public listener, once Run wraps it
 	timed    bool                               // handle reads the clock: the histogram or the access log is on
 
-	rulesReader *safefile.Reader            // bounds every read of the rules file in size and time
-	unguarded   atomic.Bool                 // "read without a lease" was logged
-	draining    atomic.Bool                 // set once shutdown begins: /readyz says 503, responses close their connection
-	started     time.Time                   // when New was called, for /status
-	handedOver  atomic.Bool                 // a new process serves the same sockets: drain without ShutdownDelay
-	adminSrv    atomic.Pointer[http.Server] // while Serve serves Listeners.Admin
+	rulesReader *safefile.Reader                // bounds every read of the rules file in size and time
+	unguarded   atomic.Bool                     // "read without a lease" was logged
+	draining    atomic.Bool                     // set once shutdown begins: /readyz says 503, responses close their connection
+	started     time.Time                       // when New was called, for /status
+	handedOver  atomic.Bool                     // a new process serves the same sockets: drain without ShutdownDelay
+	admin       atomic.Pointer[httpstop.Server] // Listeners.Admin's, while Serve serves it
 
 	traffic     trafficRecord // recent (Origin, prefix) pairs, for the preview and the guard
 	reloadGuard reloadGuard
@@ -269,12 +270,12 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 	rw := s.newRulesWatch()
 	var wg sync.WaitGroup
 	wg.Go(func() { rw.Run(ctx, s.filesChanged) })
-	var adminSrv *http.Server
+	var admin *httpstop.Server
 	if l.Admin != nil {
-		adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
-		s.adminSrv.Store(adminSrv)
+		admin = httpstop.New(&http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}, l.Admin)
+		s.admin.Store(admin)
 		wg.Go(func() {
-			if err := adminSrv.Serve(l.Admin); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := admin.Serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error("admin listener stopped", "error", err)
 			}
 		})
@@ -304,8 +305,8 @@ func (s *Server) Serve(ctx context.Context, l Listeners) error {
 		<-served
 	}
 	cancel()
-	if adminSrv != nil {
-		adminSrv.Close()
+	if admin != nil {
+		admin.Stop(time.Second)
 	}
 	wg.Wait()
 	return err
@@ -358,18 +359,9 @@ func (s *Server) HandOver() {
 	if s.handedOver.Swap(true) {
 		return
 	}
-	if a := s.adminSrv.Load(); a != nil {
-		stopAccepting(a)
+	if a := s.admin.Load(); a != nil {
+		a.StopAccepting()
 	}
-}
-
-// stopAccepting closes srv's listeners before it returns, and leaves the
-// requests in flight to finish: Shutdown with a done context waits for
-// nothing.
-func stopAccepting(srv *http.Server) {
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	srv.Shutdown(done)
 }
 
 // drain takes the server out of rotation before it stops: /readyz answers

@@ -84,6 +84,13 @@ func (s *Supervisor) ask(ctx context.Context, method, path string, wait bool) []
 }
 
 func (s *Supervisor) serveReady(w http.ResponseWriter, r *http.Request) {
+	if s.handedOver.Load() {
+		// The new supervisor serves, and its workers: a probe this one
+		// accepted just before it stopped accepting is answered for the
+		// server, not for workers on their way out.
+		fmt.Fprintln(w, "ok")
+		return
+	}
 	if s.draining.Load() {
 		http.Error(w, "draining", http.StatusServiceUnavailable)
 		return

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"corsedge/internal/httpstop"
 )
 
 // Config is what a Supervisor needs.
@@ -45,8 +47,8 @@ type Supervisor struct {
 	dir      string              // 0700, the workers' admin sockets
 	public   map[string]net.Addr // by role: http, https
 	workers  []*worker
-	admin    net.Listener // nil without Config.Admin
-	adminSrv *http.Server
+	admin    net.Listener     // nil without Config.Admin
+	adminSrv *httpstop.Server // serving admin, once the workers are ready
 	started  time.Time
 	stopping chan struct{} // closed when shutdown begins: no more restarts
 	draining atomic.Bool
@@ -114,8 +116,8 @@ func Start(ctx context.Context, cfg Config) (*Supervisor, error) {
 	// 503 while its workers start, or dropped if they fail. Before, a
 	// request waits in the socket's queue.
 	if s.admin != nil {
-		s.adminSrv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
-		go s.adminSrv.Serve(s.admin)
+		s.adminSrv = httpstop.New(&http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}, s.admin)
+		go s.adminSrv.Serve()
 	}
 	for _, w := range s.workers {
 		go w.supervise(w.current())
@@ -236,11 +238,7 @@ func (s *Supervisor) HandOver() {
 	if s.handedOver.Swap(true) || s.adminSrv == nil {
 		return
 	}
-	// Shutdown with a done context closes the listener before it returns
-	// and waits for nothing: requests in flight finish on their own.
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	s.adminSrv.Shutdown(done)
+	s.adminSrv.StopAccepting()
 }
 
 // shutdown sends every worker SIGTERM and waits, at most StopTimeout,
@@ -282,7 +280,7 @@ func (s *Supervisor) shutdown() error {
 // close closes what open opened.
 func (s *Supervisor) close() {
 	if s.adminSrv != nil {
-		s.adminSrv.Close()
+		s.adminSrv.Stop(time.Second)
 	} else if s.admin != nil {
 		s.admin.Close()
 	}
