@@ -558,7 +558,7 @@ func logStart(log *slog.Logger, lns edge.Listeners, rulesFile, root string, file
 	if lns.HTTPS != nil {
 		args = append(args, "tls_url", "https://"+localURLHost(lns.HTTPS.Addr()))
 	}
-	log.Info(msg+what, append(args, "rules", rulesFile, "admin", adminURL)...)
+	log.Info(msg+what, append(args, "rules", rulesFile, "admin", adminURL, "pid", os.Getpid())...) // pid: which process, across a hand-over
 }
 
 // localURLHost turns a listen address into one a browser on this machine can open.

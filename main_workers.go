@@ -80,7 +80,7 @@ func supervise(ctx context.Context, sig <-chan os.Signal, up *handover.Upgrader,
 	if a := sup.Admin(); a != nil {
 		adminURL = "http://" + a.String() + "/status"
 	}
-	log.Info(fmt.Sprintf("corsedge serving with %d workers", o.count), append(args, "rules", o.rulesFile, "admin", adminURL)...)
+	log.Info(fmt.Sprintf("corsedge serving with %d workers", o.count), append(args, "rules", o.rulesFile, "admin", adminURL, "pid", os.Getpid())...)
 	if up != nil {
 		if err := sayReady(up, log); err != nil {
 			handedOver() // stops the workers
