@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"corsedge/edge"
+	"corsedge/internal/testpki"
 	"corsedge/internal/workers"
 )
 
@@ -171,11 +173,12 @@ func (s serving) is(version string) bool {
 // startHandoverLoad requests a font with CORS without pause, on
 // keep-alive connections and on a new connection each time, and probes the
 // admin /readyz (each on a new connection, as a load balancer would), until
-// stopped: a refused connection, an error, a wrong answer or a /readyz
-// that is not 200 is a failure.
-func startHandoverLoad(url, admin string) *clientLoad {
-	return startLoad(false, append(times(4, loadTarget{url: url, origin: "https://anyone.example", check: wantCORS}),
-		loadTarget{client: fresh, url: admin + "/readyz", check: wantOK, pause: 5 * time.Millisecond})...)
+// stopped, and sends more's requests too: a refused connection, an error,
+// a wrong answer or a /readyz that is not 200 is a failure.
+func startHandoverLoad(url, admin string, more ...loadTarget) *clientLoad {
+	targets := append(times(4, loadTarget{url: url, origin: "https://anyone.example", check: wantCORS}),
+		loadTarget{client: fresh, url: admin + "/readyz", check: wantOK, pause: 5 * time.Millisecond})
+	return startLoad(false, append(targets, more...)...)
 }
 
 // An upgrade is "install the new file, send SIGUSR2": under continuous
@@ -187,17 +190,26 @@ func startHandoverLoad(url, admin string) *clientLoad {
 // them, and only when every one serves do the old workers drain — at once
 // (HandOverSignal), not after the 30 s -shutdown-delay the test would not
 // wait for — and the old supervisor exit.
+// Both serve HTTPS too, under the same load.
 func TestBinaryHandOverUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	a, b := buildRelease(t, dir, "A"), buildRelease(t, dir, "B")
-	t.Run("one process", func(t *testing.T) { handOverUnderLoad(t, a, b, "one process") })
+	ca := testpki.NewCA(t)
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	ca.Issue(t, testpki.Spec{}).Write(t, cert, key)
+	https := []string{"-tls-addr", "127.0.0.1:0", "-tls-cert", cert, "-tls-key", key}
+	t.Run("one process", func(t *testing.T) { handOverUnderLoad(t, ca, a, b, "one process", https...) })
 	t.Run("workers", func(t *testing.T) {
-		handOverUnderLoad(t, a, b, "supervisor", "-workers", "2", "-shutdown-delay", "30s")
+		handOverUnderLoad(t, ca, a, b, "supervisor", append(https, "-workers", "2", "-shutdown-delay", "30s")...)
 	})
 }
 
-func handOverUnderLoad(t *testing.T, a, b, what string, args ...string) {
+func handOverUnderLoad(t *testing.T, ca *testpki.CA, a, b, what string, args ...string) {
 	r := startHandoverRig(t, a, args...)
+	tlsURL := regexp.MustCompile(`tls_url=(https://\S+)`).FindStringSubmatch(r.stderr())
+	if tlsURL == nil {
+		t.Fatalf("no tls_url in the start line:\n%s", r.stderr())
+	}
 	before, err := r.process()
 	must(t, err)
 	if !before.is("A") || before.pid != r.cmd.Process.Pid || r.servingPID() != before.pid {
@@ -207,7 +219,9 @@ func handOverUnderLoad(t *testing.T, a, b, what string, args ...string) {
 		t.Errorf("systemd was told %q, want %q", got, want)
 	}
 	oldWorkers := r.workerPIDs()
-	l := startHandoverLoad(r.public+"/"+demoFont(t, r.stderr()), r.admin)
+	font := "/" + demoFont(t, r.stderr())
+	l := startHandoverLoad(r.public+font, r.admin, times(2, loadTarget{url: tlsURL[1] + font, origin: "https://anyone.example", check: wantCORS,
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}}}})...)
 	time.Sleep(300 * time.Millisecond)
 	r.install(b)
 	must(t, r.cmd.Process.Signal(syscall.SIGUSR2))
