@@ -2,15 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"os/exec"
-	"path/filepath"
-	"slices"
-
 	"corsedge/bench/internal/harness"
+	"corsedge/bench/internal/peers"
 	"corsedge/bench/internal/scenario"
 )
 
@@ -33,7 +35,7 @@ func TestSmoke(t *testing.T) {
 	}
 	var log strings.Builder
 	rep, err := harness.Run(context.Background(), harness.Config{
-		Suites:    scenario.Suites,
+		Suites:    scenario.DefaultSuites,
 		Scenarios: names,
 		Peers:     map[string][]string{"cors": {"bare", "rscors"}, "assets": {"bare"}, "tls": {"bare"}},
 		Pairs:     1,
@@ -119,4 +121,86 @@ func corsedgeServesHTTPS(t *testing.T) bool {
 	}
 	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput() // usage exits non-zero
 	return strings.Contains(string(out), "-tls-addr")
+}
+
+// TestSmokeScale runs the scale suite at one server core and at as many as
+// the machine has, which never fits (the load generator needs as many
+// again): the first count's rows must be timed, the second's must say why
+// not, in its section, the summary and the targets.
+func TestSmokeScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs servers")
+	}
+	cores := runtime.NumCPU()
+	var scalePeers []string
+	if peers.NginxBinary() != "" {
+		scalePeers = []string{"nginx"}
+	}
+	var log strings.Builder
+	rep, err := harness.Run(context.Background(), harness.Config{
+		Suites:      []string{scenario.Scale},
+		Peers:       map[string][]string{scenario.Scale: scalePeers},
+		ScaleCounts: []int{1, cores},
+		Pairs:       1,
+		Duration:    150 * time.Millisecond,
+		Warmup:      50 * time.Millisecond,
+		Conns:       8,
+		Load:        "go",
+		Command:     "smoke test",
+		Log:         &log,
+	})
+	if err != nil {
+		t.Fatalf("harness: %v\n%s", err, log.String())
+	}
+	if got := len(rep.Sections); got != 4 { // two templates at two counts
+		t.Fatalf("%d sections, want 4 (scale-preflight and scale-get at 1 and %d cores)", got, cores)
+	}
+	unfit := fmt.Sprintf("this machine has %d cores", cores)
+	for i, sec := range rep.Sections {
+		if i%2 == 1 || cores < 2 { // the count that cannot fit
+			if !strings.Contains(sec.Err, unfit) {
+				t.Errorf("%s (%s): Err %q, want it to say %q", sec.Name, sec.Title, sec.Err, unfit)
+			}
+			continue
+		}
+		want := []string{scenario.WorkersLabel(1), scenario.OneProcessLabel(1)}
+		if scalePeers != nil {
+			want = append(want, peers.NginxLabel)
+		}
+		var got []string
+		for _, row := range sec.Rows {
+			got = append(got, row.Label)
+			switch {
+			case row.Skipped != "":
+				t.Errorf("%s: %s not timed: %s", sec.Name, row.Label, row.Skipped)
+			case row.Errors > 0:
+				t.Errorf("%s: %s: %d errors, first: %s", sec.Name, row.Label, row.Errors, row.FirstError)
+			case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
+				t.Errorf("%s: %s served no requests", sec.Name, row.Label)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: rows %q, want %q", sec.Name, got, want)
+		}
+	}
+	var md strings.Builder
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	wants := []string{
+		"### Scaling: allowed preflight (cached) (`scale-preflight`)",
+		fmt.Sprintf("| %d | not run: %s", cores, unfit),
+		fmt.Sprintf("requests/second ≥ nginx's with worker_processes %d | %s", cores, unfit),
+	}
+	if cores >= 2 {
+		wants = append(wants, "| "+scenario.WorkersLabel(1)+" |", "| 1 | ")
+	}
+	for _, want := range wants {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, md.String())
+		}
+	}
+	if t.Failed() {
+		t.Log(log.String())
+	}
 }
