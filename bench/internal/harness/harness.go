@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -107,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 			}
 		}
 	}
-	h.cores = runtime.NumCPU() // read before pinning narrows what it sees
+	h.cores = len(machineCPUs)
 	if cfg.Cores > 0 && cfg.Cores >= h.cores {
 		return nil, fmt.Errorf("harness: -cores %d leaves none of the %d cores for the load generator", cfg.Cores, h.cores)
 	}

@@ -16,7 +16,7 @@ import (
 // bin holds the corsedge binary, whose Go version is read from it (it may
 // have been built elsewhere: -bin).
 func machineLine(wrk, bin string) string {
-	parts := []string{fmt.Sprintf("%s, %d cores", cpuModel(), runtime.NumCPU())}
+	parts := []string{fmt.Sprintf("%s, %d cores", cpuModel(), len(machineCPUs))}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		parts = append(parts, "Linux "+strings.TrimSpace(string(b)))
 	}

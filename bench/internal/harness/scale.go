@@ -38,23 +38,23 @@ func expandScale(scenarios []*scenario.Scenario, counts []int) ([]*scenario.Scen
 	return out, nil
 }
 
-// place puts the servers started from now on onto cores 0..n-1 (nginx
-// with worker_processes n), this process and the load generator onto the
-// rest (wrk with a thread per core), and sets the connections of a run;
-// n = 0 pins nothing.
+// place puts the servers started from now on onto the first n of the
+// machine's cores (nginx with worker_processes n), this process and the
+// load generator onto the rest (wrk with a thread per core), and sets the
+// connections of a run; n = 0 pins nothing.
 func (h *harness) place(n, conns int) error {
 	h.conns = conns
 	h.env.Cores, h.env.Workers, h.serverCores, h.loadCores = "", max(n, 1), "", ""
 	switch {
 	case n > 0:
-		h.serverCores, h.loadCores = cpuList(0, n), cpuList(n, h.cores)
+		h.serverCores, h.loadCores = cpuList(machineCPUs[:n]), cpuList(machineCPUs[n:])
 		h.env.Cores = h.serverCores
-		if err := pinSelf(n, h.cores); err != nil {
+		if err := pinSelf(machineCPUs[n:]); err != nil {
 			return err
 		}
 		h.pinned = true
 	case h.pinned: // back from a scale scenario to a run that pins nothing
-		if err := pinSelf(0, h.cores); err != nil {
+		if err := pinSelf(machineCPUs); err != nil {
 			return err
 		}
 		h.pinned = false
@@ -154,7 +154,8 @@ func scaleSummaries(scenarios []*scenario.Scenario, sections []*report.Section) 
 					"req/s workers÷nginx (median of pairs)", "req/s workers÷one process", "CPU µs/req workers / one / nginx",
 					"CPU workers÷nginx", "busy cores workers / one / nginx"},
 				Notes: []string{"Each row is one count's section above; the ratios are medians over its alternating pairs, " +
-					"busy cores the median over runs of req/s × CPU/request (N means the servers were saturated; well under N, the load generator set the pace)."},
+					"busy cores the median over runs of req/s × CPU/request: near N, the servers were saturated; well under N, something else " +
+					"set the pace (the load generator, or other processes on the server cores), and req/s says little."},
 			})
 		}
 		out[k].Rows = append(out[k].Rows, scaleRow(sc.Cores, sections[i]))
