@@ -13,6 +13,7 @@ import (
 
 	"corsedge/bench/internal/harness"
 	"corsedge/bench/internal/peers"
+	"corsedge/bench/internal/report"
 	"corsedge/bench/internal/scenario"
 )
 
@@ -29,6 +30,9 @@ func TestSmoke(t *testing.T) {
 	https := corsedgeServesHTTPS(t)
 	var names []string
 	for _, sc := range scenario.All() {
+		if !slices.Contains(scenario.DefaultSuites, sc.Suite) {
+			continue // the scale suite: TestSmokeScale
+		}
 		if sc.Suite != "ops" || slices.Contains(smokeOps, sc.Name) {
 			names = append(names, sc.Name)
 		}
@@ -65,13 +69,7 @@ func TestSmoke(t *testing.T) {
 				if !strings.Contains(row.Skipped, "did not start with -tls-addr") {
 					t.Errorf("%s: corsedge without HTTPS: row %q skipped %q", sec.Name, row.Label, row.Skipped)
 				}
-			case row.Skipped != "":
-				t.Errorf("%s: %s not timed: %s", sec.Name, row.Label, row.Skipped)
-			case row.Errors > 0:
-				t.Errorf("%s: %s: %d errors, first: %s", sec.Name, row.Label, row.Errors, row.FirstError)
-			case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
-				t.Errorf("%s: %s served no requests", sec.Name, row.Label)
-			default:
+			case timed(t, sec.Name, row):
 				cpu += row.Runs[0].CPUPerReq
 			}
 			if sec.Name == "preflight-log-100pct" && i == 0 && !strings.Contains(strings.Join(row.Notes, "; "), "lines ÷ requests = 1.0000") {
@@ -103,6 +101,23 @@ func TestSmoke(t *testing.T) {
 	if t.Failed() {
 		t.Log(log.String())
 	}
+}
+
+// timed reports whether row was timed without errors and served requests,
+// and fails the test when it was not.
+func timed(t *testing.T, scenario string, row *report.Row) bool {
+	t.Helper()
+	switch {
+	case row.Skipped != "":
+		t.Errorf("%s: %s not timed: %s", scenario, row.Label, row.Skipped)
+	case row.Errors > 0:
+		t.Errorf("%s: %s: %d errors, first: %s", scenario, row.Label, row.Errors, row.FirstError)
+	case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
+		t.Errorf("%s: %s served no requests", scenario, row.Label)
+	default:
+		return true
+	}
+	return false
 }
 
 // smokeOps are the ops scenarios the smoke test runs: each request, each
@@ -170,14 +185,7 @@ func TestSmokeScale(t *testing.T) {
 		var got []string
 		for _, row := range sec.Rows {
 			got = append(got, row.Label)
-			switch {
-			case row.Skipped != "":
-				t.Errorf("%s: %s not timed: %s", sec.Name, row.Label, row.Skipped)
-			case row.Errors > 0:
-				t.Errorf("%s: %s: %d errors, first: %s", sec.Name, row.Label, row.Errors, row.FirstError)
-			case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
-				t.Errorf("%s: %s served no requests", sec.Name, row.Label)
-			}
+			timed(t, sec.Name, row)
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: rows %q, want %q", sec.Name, got, want)
