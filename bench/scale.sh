@@ -5,7 +5,8 @@
 #                          corsedge and the harness into bench/out/bin (~30 MiB)
 #   bench/scale.sh run     on the many-core machine, which needs neither Go
 #                          nor a network: the suite from those binaries, the
-#                          report in $OUT/scale.md, the progress in $OUT/scale.log
+#                          report in $OUT/scale.md, the progress in $OUT/scale.log,
+#                          the CPU topology in $OUT/machine.txt
 #
 # bench/out/ is ignored by git: carry bench/out/bin to the other machine.
 # Settings (environment): SCALE_COUNTS (1,2,4,8), SCALE_SCENARIOS
@@ -28,8 +29,18 @@ build() {
 run() {
 	out=${OUT:-bench/out}
 	mkdir -p "$out"
-	cores=$(nproc)
-	echo "scale.sh: $cores cores; $(uname -sr)"
+	echo "scale.sh: $(nproc) cores; $(uname -sr)"
+	# What the figures need to be read: hyperthread siblings (a server and
+	# wrk on two threads of one core share it), NUMA nodes, a cgroup CPU
+	# limit (which would throttle the servers whatever their pinning).
+	{
+		lscpu 2>/dev/null || cat /proc/cpuinfo
+		echo "cpu0 siblings: $(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null)"
+		echo "cgroup cpu.max: $(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo none)"
+		echo "affinity: $(taskset -pc $$ 2>/dev/null)"
+	} >"$out/machine.txt" 2>&1
+	grep -E '^(Thread|Core|Socket|NUMA node\(s\))' "$out/machine.txt" | tr -s ' ' | sed 's/^/scale.sh: /' || true
+	grep -E '^(cpu0 siblings|cgroup)' "$out/machine.txt" | sed 's/^/scale.sh: /'
 	if [ ! -x "$BIN/bench" ] || [ ! -x "$BIN/corsedge" ]; then
 		echo "scale.sh: no $BIN/bench or $BIN/corsedge: run 'bench/scale.sh build' where Go is, and carry $BIN" >&2
 		if ! command -v go >/dev/null; then
