@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,13 +25,15 @@ func main() {
 
 func run() int {
 	var suites string
-	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls, ops, sites; or all")
+	flag.StringVar(&suites, "suite", "all", "comma-separated suites: cors, assets, tls, ops, sites, scale; or all (every one but scale)")
 	flag.StringVar(&suites, "suites", "all", "the same as -suite")
 	names := flag.String("scenarios", "", "comma-separated scenario names (default: all of the suite)")
 	corsPeers := flag.String("peers", "bare,rscors,nginx", "peers of the cors suite, comma-separated")
 	assetPeers := flag.String("asset-peers", "nginx", "peers of the assets suite, comma-separated")
 	tlsPeers := flag.String("tls-peers", "bare,nginx", "peers of the tls suite, comma-separated")
 	sitesPeers := flag.String("sites-peers", "nginx,nginx-regex", "peers of the sites suite, comma-separated")
+	scalePeers := flag.String("scale-peers", "nginx", "peers of the scale suite, besides corsedge as one process")
+	scaleCounts := flag.String("scale-counts", counts(scenario.DefaultScaleCounts), "scale suite: server core counts, comma-separated; each needs as many load cores")
 	sites := flag.Int("sites", scenario.DefaultSites, "sites suite: number of sites, one rule each")
 	starts := flag.Int("starts", 3, "sites suite: timed start-ups of each server")
 	edits := flag.Int("edits", 5, "sites suite: one-site edits under load, per server")
@@ -44,13 +47,22 @@ func run() int {
 	out := flag.String("out", "", "also write the Markdown report to this file")
 	profile := flag.String("cpuprofile", "", "profile corsedge (serve -cpuprofile); write DIR/corsedge-SCENARIO.prof")
 	dir := flag.String("workdir", "", "keep configs, logs and binaries here (default: a temporary directory)")
+	bin := flag.String("bin", "", "take corsedge and the Go peers from this directory, built beforehand (go build -o DIR/ …), instead of building them")
 	flag.Parse()
+	scale, err := parseCounts(*scaleCounts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -scale-counts:", err)
+		return 2
+	}
 
 	cfg := harness.Config{
-		Suites: scenario.Suites, Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers), "tls": list(*tlsPeers), "sites": list(*sitesPeers)},
+		Suites: scenario.DefaultSuites,
+		Peers: map[string][]string{"cors": list(*corsPeers), "assets": list(*assetPeers), "tls": list(*tlsPeers),
+			"sites": list(*sitesPeers), scenario.Scale: list(*scalePeers)},
 		Scenarios: list(*names), Pairs: *pairs, Duration: *duration, Warmup: *warmup, Conns: *conns,
 		Cores: *cores, Load: *gen, Profile: *profile, Dir: *dir, Command: command(), Log: os.Stderr,
 		Sites: *sites, Starts: *starts, Edits: *edits, SitesDir: *sitesDir,
+		ScaleCounts: scale, Bin: *bin,
 	}
 	if suites != "all" {
 		cfg.Suites = list(suites)
@@ -94,9 +106,34 @@ func list(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// counts writes core counts as -scale-counts takes them.
+func counts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// parseCounts reads -scale-counts.
+func parseCounts(s string) ([]int, error) {
+	var ns []int
+	for _, f := range list(s) {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q: want positive counts, comma-separated", s)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
 // command reconstructs how this run was started, for the report.
 func command() string {
 	args := strings.Join(os.Args[1:], " ")
+	if !strings.Contains(os.Args[0], "go-build") { // a built binary, not go run's
+		return strings.TrimSpace(os.Args[0] + " " + args)
+	}
 	if _, err := os.Stat("go.work"); err == nil {
 		return strings.TrimSpace("go run ./bench " + args)
 	}

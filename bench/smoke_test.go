@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"os/exec"
-	"path/filepath"
-	"slices"
-
 	"corsedge/bench/internal/harness"
+	"corsedge/bench/internal/peers"
+	"corsedge/bench/internal/report"
 	"corsedge/bench/internal/scenario"
 )
 
@@ -27,13 +30,16 @@ func TestSmoke(t *testing.T) {
 	https := corsedgeServesHTTPS(t)
 	var names []string
 	for _, sc := range scenario.All() {
+		if !slices.Contains(scenario.DefaultSuites, sc.Suite) {
+			continue // the scale suite: TestSmokeScale
+		}
 		if sc.Suite != "ops" || slices.Contains(smokeOps, sc.Name) {
 			names = append(names, sc.Name)
 		}
 	}
 	var log strings.Builder
 	rep, err := harness.Run(context.Background(), harness.Config{
-		Suites:    scenario.Suites,
+		Suites:    scenario.DefaultSuites,
 		Scenarios: names,
 		Peers:     map[string][]string{"cors": {"bare", "rscors"}, "assets": {"bare"}, "tls": {"bare"}},
 		Pairs:     1,
@@ -63,13 +69,7 @@ func TestSmoke(t *testing.T) {
 				if !strings.Contains(row.Skipped, "did not start with -tls-addr") {
 					t.Errorf("%s: corsedge without HTTPS: row %q skipped %q", sec.Name, row.Label, row.Skipped)
 				}
-			case row.Skipped != "":
-				t.Errorf("%s: %s not timed: %s", sec.Name, row.Label, row.Skipped)
-			case row.Errors > 0:
-				t.Errorf("%s: %s: %d errors, first: %s", sec.Name, row.Label, row.Errors, row.FirstError)
-			case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
-				t.Errorf("%s: %s served no requests", sec.Name, row.Label)
-			default:
+			case timed(t, sec.Name, row):
 				cpu += row.Runs[0].CPUPerReq
 			}
 			if sec.Name == "preflight-log-100pct" && i == 0 && !strings.Contains(strings.Join(row.Notes, "; "), "lines ÷ requests = 1.0000") {
@@ -103,6 +103,23 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// timed reports whether row was timed without errors and served requests,
+// and fails the test when it was not.
+func timed(t *testing.T, scenario string, row *report.Row) bool {
+	t.Helper()
+	switch {
+	case row.Skipped != "":
+		t.Errorf("%s: %s not timed: %s", scenario, row.Label, row.Skipped)
+	case row.Errors > 0:
+		t.Errorf("%s: %s: %d errors, first: %s", scenario, row.Label, row.Errors, row.FirstError)
+	case len(row.Runs) == 0 || row.Runs[0].Requests == 0:
+		t.Errorf("%s: %s served no requests", scenario, row.Label)
+	default:
+		return true
+	}
+	return false
+}
+
 // smokeOps are the ops scenarios the smoke test runs: each request, each
 // log mode (the line count is exact at 100%, binomial at 1%).
 var smokeOps = []string{"preflight-log-100pct", "get-log-1pct"}
@@ -119,4 +136,79 @@ func corsedgeServesHTTPS(t *testing.T) bool {
 	}
 	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput() // usage exits non-zero
 	return strings.Contains(string(out), "-tls-addr")
+}
+
+// TestSmokeScale runs the scale suite at one server core and at as many as
+// the machine has, which never fits (the load generator needs as many
+// again): the first count's rows must be timed, the second's must say why
+// not, in its section, the summary and the targets.
+func TestSmokeScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs servers")
+	}
+	cores := runtime.NumCPU()
+	var scalePeers []string
+	if peers.NginxBinary() != "" {
+		scalePeers = []string{"nginx"}
+	}
+	var log strings.Builder
+	rep, err := harness.Run(context.Background(), harness.Config{
+		Suites:      []string{scenario.Scale},
+		Peers:       map[string][]string{scenario.Scale: scalePeers},
+		ScaleCounts: []int{1, cores},
+		Pairs:       1,
+		Duration:    150 * time.Millisecond,
+		Warmup:      50 * time.Millisecond,
+		Conns:       8,
+		Load:        "go",
+		Command:     "smoke test",
+		Log:         &log,
+	})
+	if err != nil {
+		t.Fatalf("harness: %v\n%s", err, log.String())
+	}
+	if got := len(rep.Sections); got != 4 { // two templates at two counts
+		t.Fatalf("%d sections, want 4 (scale-preflight and scale-get at 1 and %d cores)", got, cores)
+	}
+	unfit := fmt.Sprintf("this machine has %d cores", cores)
+	for i, sec := range rep.Sections {
+		if i%2 == 1 || cores < 2 { // the count that cannot fit
+			if !strings.Contains(sec.Err, unfit) {
+				t.Errorf("%s (%s): Err %q, want it to say %q", sec.Name, sec.Title, sec.Err, unfit)
+			}
+			continue
+		}
+		want := []string{scenario.WorkersLabel(1), scenario.OneProcessLabel(1)}
+		if scalePeers != nil {
+			want = append(want, peers.NginxLabel)
+		}
+		var got []string
+		for _, row := range sec.Rows {
+			got = append(got, row.Label)
+			timed(t, sec.Name, row)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: rows %q, want %q", sec.Name, got, want)
+		}
+	}
+	var md strings.Builder
+	if err := rep.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	wants := []string{
+		"### Scaling: allowed preflight (cached) (`scale-preflight`)",
+		fmt.Sprintf("| %d | not run: %s", cores, unfit),
+		fmt.Sprintf("requests/second ≥ nginx's with worker_processes %d | %s", cores, unfit),
+	}
+	if cores >= 2 {
+		wants = append(wants, "| "+scenario.WorkersLabel(1)+" |", "| 1 | ")
+	}
+	for _, want := range wants {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, md.String())
+		}
+	}
+	if t.Failed() {
+		t.Log(log.String())
+	}
 }

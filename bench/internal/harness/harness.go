@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ import (
 
 // Config is one harness run.
 type Config struct {
-	Suites    []string            // "cors", "assets", "tls", "ops", "sites"
+	Suites    []string            // "cors", "assets", "tls", "ops", "sites", "scale"
 	Scenarios []string            // by name; empty runs every scenario of Suites
 	Peers     map[string][]string // per suite: peer names, in table order
 	Pairs     int                 // alternating corsedge/peer pairs of runs per comparison
@@ -36,6 +35,7 @@ type Config struct {
 	Load      string              // "auto" (wrk when installed), "wrk" or "go"
 	FillLimit int64               // caps the requests of a fill (the smoke test); 0: the whole rotation
 	Profile   string              // directory for CPU profiles of corsedge, one per scenario; "" for none
+	Bin       string              // prebuilt corsedge and Go peers (peers.Prebuilt); "" builds them with go
 	Dir       string              // work directory; a temporary one, removed afterwards, when ""
 	Command   string              // the command line, for the report
 	Log       io.Writer           // progress; nil for none
@@ -45,14 +45,26 @@ type Config struct {
 	// layout (one file per site, included from the main file).
 	Sites, Starts, Edits int
 	SitesDir             bool
+	// ScaleCounts are the server core counts of the scale suite
+	// (scenario.DefaultScaleCounts when empty); a count is run only when it
+	// and at least as many load generator cores fit on the machine.
+	ScaleCounts []int
 }
 
 // harness is the state of one Run.
 type harness struct {
 	cfg   Config
 	env   *peers.Env
-	gen   load.Generator
-	fill  load.Generator           // sends an exact number of requests: the built-in one
+	gen   load.Generator // the load generator, placed on the load cores (place)
+	fill  load.Generator // sends an exact number of requests: the built-in one
+	wrk   string         // the wrk binary when wrk generates the load; "" for the built-in one
+	cores int            // the machine's
+	// Where the servers and the load generator run now (place): taskset
+	// lists, "" when unpinned; and the keep-alive connections of a run.
+	serverCores, loadCores string
+	conns                  int
+	pinned                 bool // this process's threads were pinned
+
 	peers map[string][]*peers.Peer // per suite, those that can run here
 	// clientTLS is the load generators' and probes' TLS configuration:
 	// it trusts the fixture's CA and keeps no session cache.
@@ -74,6 +86,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if scenarios, err = expandScale(scenarios, cfg.ScaleCounts); err != nil {
+		return nil, err
+	}
 	h := &harness{cfg: cfg, fill: load.Go{}, peers: map[string][]*peers.Peer{}}
 	var notes []string
 	var build []*peers.Peer
@@ -91,27 +106,18 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 			}
 		}
 	}
-	cores := runtime.NumCPU() // read before pinning narrows what it sees
-	wrk := load.FindWrk()
-	machine := machineLine(wrk)
-	serverCores, loadCores := "", ""
-	if cfg.Cores > 0 {
-		if cfg.Cores >= cores {
-			return nil, fmt.Errorf("harness: -cores %d leaves none of the %d cores for the load generator", cfg.Cores, cores)
-		}
-		serverCores, loadCores = cpuList(0, cfg.Cores), cpuList(cfg.Cores, cores)
-		if err := pinSelf(cfg.Cores, cores); err != nil {
-			return nil, err
-		}
+	h.cores = len(machineCPUs)
+	if cfg.Cores > 0 && cfg.Cores >= h.cores {
+		return nil, fmt.Errorf("harness: -cores %d leaves none of the %d cores for the load generator", cfg.Cores, h.cores)
 	}
+	wrk := load.FindWrk()
 	switch {
 	case cfg.Load == "go" || (cfg.Load == "auto" && wrk == ""):
-		h.gen = load.Go{}
 	case cfg.Load == "wrk" || cfg.Load == "auto":
 		if wrk == "" {
 			return nil, errors.New("harness: -load wrk: wrk is not installed (apt-get install wrk)")
 		}
-		h.gen = &load.Wrk{Path: wrk, Cores: loadCores, Threads: max(cores-cfg.Cores, 1)}
+		h.wrk = wrk
 	default:
 		return nil, fmt.Errorf("harness: unknown load generator %q (auto, wrk, go)", cfg.Load)
 	}
@@ -122,9 +128,6 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 		}
 		defer os.RemoveAll(dir)
 	}
-	if w, ok := h.gen.(*load.Wrk); ok {
-		w.Dir = dir
-	}
 	files, err := fixture.Write(dir)
 	if err != nil {
 		return nil, err
@@ -132,34 +135,50 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if h.clientTLS, err = fixture.ClientTLS(files); err != nil {
 		return nil, err
 	}
-	h.env = &peers.Env{Dir: dir, Bin: filepath.Join(dir, "bin"), Files: files, Cores: serverCores, Workers: max(cfg.Cores, 1)}
-	fmt.Fprintf(cfg.Log, "building corsedge and the Go peers in %s\n", h.env.Bin)
-	if err := peers.Build(h.env, build); err != nil {
+	h.env = &peers.Env{Dir: dir, Bin: filepath.Join(dir, "bin"), Files: files}
+	if cfg.Bin != "" {
+		if h.env.Bin, err = filepath.Abs(cfg.Bin); err != nil {
+			return nil, err
+		}
+		if err := peers.Prebuilt(h.env, build); err != nil {
+			return nil, err
+		}
+	} else {
+		fmt.Fprintf(cfg.Log, "building corsedge and the Go peers in %s\n", h.env.Bin)
+		if err := peers.Build(h.env, build); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.place(cfg.Cores, cfg.Conns); err != nil {
 		return nil, err
 	}
-	rep := &report.Report{Command: cfg.Command, Machine: machine, Settings: h.settings(serverCores, loadCores), Notes: notes}
+	rep := &report.Report{Command: cfg.Command, Machine: machineLine(h.wrk, h.env.Bin), Settings: h.settings(), Notes: notes}
 	for _, sc := range scenarios {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sec, err := h.runScenario(ctx, sc)
+		sec, err := h.runPlaced(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", sc.Suite, sc.Name, err)
 		}
 		rep.Sections = append(rep.Sections, sec)
 	}
+	rep.Summaries = scaleSummaries(scenarios, rep.Sections)
 	rep.Targets = targets(scenarios, rep.Sections)
 	return rep, nil
 }
 
-func (h *harness) settings(serverCores, loadCores string) string {
+func (h *harness) settings() string {
 	pin := "unpinned"
-	if serverCores != "" {
-		pin = fmt.Sprintf("servers on core(s) %s, load generator on core(s) %s (taskset)", serverCores, loadCores)
+	if h.serverCores != "" {
+		pin = fmt.Sprintf("servers on core(s) %s, load generator on core(s) %s (taskset)", h.serverCores, h.loadCores)
+	}
+	if slices.Contains(h.cfg.Suites, scenario.Scale) {
+		pin += " (the scale suite places each core count itself, with -conns connections per server core: its sections say where)"
 	}
 	return fmt.Sprintf("%d alternating pairs of %v runs per comparison after a %v warm-up, %d keep-alive connections, %s; "+
 		"CPU = the server's user+system time from /proc/PID/stat over a run ÷ the responses it served",
-		h.cfg.Pairs, h.cfg.Duration, h.cfg.Warmup, h.cfg.Conns, pin)
+		h.cfg.Pairs, h.cfg.Duration, h.cfg.Warmup, h.conns, pin)
 }
 
 // selectScenarios returns the scenarios of suites, narrowed to names when given.

@@ -1,22 +1,30 @@
 package harness
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
 	"corsedge/bench/internal/peers"
 )
 
-// machineLine describes the machine and the tools the figures came from.
-func machineLine(wrk string) string {
-	parts := []string{fmt.Sprintf("%s, %d cores", cpuModel(), runtime.NumCPU())}
+// machineLine describes the machine and the tools the figures came from;
+// bin holds the corsedge binary, whose Go version is read from it (it may
+// have been built elsewhere: -bin).
+func machineLine(wrk, bin string) string {
+	parts := []string{fmt.Sprintf("%s, %d cores", cpuModel(), len(machineCPUs))}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		parts = append(parts, "Linux "+strings.TrimSpace(string(b)))
 	}
-	parts = append(parts, firstLine("go", "env", "GOVERSION"))
+	if info, err := buildinfo.ReadFile(filepath.Join(bin, "corsedge")); err == nil {
+		parts = append(parts, "corsedge built with "+info.GoVersion)
+	} else {
+		parts = append(parts, firstLine("go", "env", "GOVERSION"))
+	}
 	if wrk != "" {
 		v, _, _ := strings.Cut(firstLine(wrk, "-v"), " Copyright")
 		parts = append(parts, v)

@@ -52,6 +52,9 @@ func (h *harness) runScenario(ctx context.Context, sc *scenario.Scenario) (*repo
 			}
 		}
 	}()
+	if err == nil && sc.Cores > 0 {
+		err = countProcesses(sc, ce, rivals)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +248,9 @@ func (h *harness) startCorsedge(sc *scenario.Scenario) (*contender, error) {
 func variants(vs []scenario.Variant) []*peers.Peer {
 	var out []*peers.Peer
 	for _, v := range vs {
-		out = append(out, peers.CorsedgeWith(v.Name, v.Label, v.Flags...))
+		p := peers.CorsedgeWith(v.Name, v.Label, v.Flags...)
+		p.Env = v.Env
+		out = append(out, p)
 	}
 	return out
 }
@@ -464,7 +469,7 @@ func (h *harness) measure(ctx context.Context, c *contender, gen load.Generator,
 	if err != nil {
 		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)
 	}
-	res, err := gen.Run(ctx, c.req, load.Options{Addr: c.proc.Addr, Conns: h.cfg.Conns, Duration: d,
+	res, err := gen.Run(ctx, c.req, load.Options{Addr: c.proc.Addr, Conns: h.conns, Duration: d,
 		Requests: requests, Status: c.status, Start: c.cursor, TLS: c.tls})
 	if err != nil {
 		return report.Run{}, fmt.Errorf("%s: %v", c.row.Label, err)

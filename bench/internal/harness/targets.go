@@ -15,12 +15,20 @@ func targets(scenarios []*scenario.Scenario, sections []*report.Section) []repor
 	for i, sc := range scenarios {
 		sec := sections[i]
 		for _, t := range sc.Targets {
+			if sec.Err != "" {
+				out = append(out, report.Target{Goal: t.Goal, NotRun: true, Measured: sec.Err})
+				continue
+			}
 			if len(sec.Rows) > 0 && sec.Rows[0].Skipped != "" {
 				out = append(out, report.Target{Goal: t.Goal, NotRun: true, Measured: "corsedge did not run: " + sec.Rows[0].Skipped})
 				continue
 			}
 			if x, measured, ok := figure(sec, t); ok {
 				out = append(out, report.Target{Goal: t.Goal, Measured: measured, Met: t.Met(x)})
+			} else if sc.Cores > 0 {
+				// The scale table lists every count: one whose peer did not
+				// run (nginx not installed) says so rather than vanishing.
+				out = append(out, report.Target{Goal: t.Goal, NotRun: true, Measured: t.Row + " not timed"})
 			}
 		}
 	}

@@ -4,7 +4,9 @@ package peers
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +23,8 @@ type Peer struct {
 	Fixed   bool   // repeats corsedge's answer (Launch.Answer) instead of deciding
 	TLS     bool   // can serve HTTPS (Launch.TLS)
 	Metrics bool   // corsedge with flags: always started with its admin listener, for /metrics
+	// Env is added to the process's environment ("GOMAXPROCS=4").
+	Env     []string
 	build   string // import path `go build` builds it from
 	command func(env *Env, addr string, l Launch) ([]string, error)
 	// resumedLog, when set, names the file the server logs each request
@@ -145,7 +149,7 @@ var Peers = []*Peer{
 		},
 	},
 	{
-		Name: "nginx", Label: "nginx", Missing: nginxMissing(), TLS: true,
+		Name: "nginx", Label: NginxLabel, Missing: nginxMissing(), TLS: true,
 		command: nginxCommand, resumedLog: nginxResumedLog,
 	},
 	{
@@ -159,6 +163,9 @@ var Peers = []*Peer{
 		},
 	},
 }
+
+// NginxLabel is the nginx peer's row.
+const NginxLabel = "nginx"
 
 // NginxRegexLabel is the nginx-regex peer's row.
 const NginxRegexLabel = "one-regex nginx (site number from the Origin by a regex: relies on the siteN naming)"
@@ -213,15 +220,34 @@ func Names() []string {
 
 // Build builds corsedge and the given Go peers into env.Bin.
 func Build(env *Env, list []*Peer) error {
+	args := append([]string{"build", "-o", env.Bin + "/"}, buildPaths(list)...)
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// Prebuilt checks that env.Bin already holds corsedge and the given Go
+// peers, built beforehand (on a machine that has Go and the modules) for
+// one that has neither: `go build -o DIR/` of each path, which names each
+// binary after its path's last element.
+func Prebuilt(env *Env, list []*Peer) error {
+	for _, p := range buildPaths(list) {
+		bin := filepath.Join(env.Bin, path.Base(p))
+		if st, err := os.Stat(bin); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return fmt.Errorf("peers: no executable %s: build it first (go build -o %s/ %s)", bin, env.Bin, p)
+		}
+	}
+	return nil
+}
+
+// buildPaths are the import paths of corsedge and the given Go peers.
+func buildPaths(list []*Peer) []string {
 	paths := []string{Corsedge.build}
 	for _, p := range list {
 		if p.build != "" && !slices.Contains(paths, p.build) {
 			paths = append(paths, p.build)
 		}
 	}
-	args := append([]string{"build", "-o", env.Bin + "/"}, paths...)
-	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return nil
+	return paths
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,6 +123,9 @@ func start(env *Env, p *Peer, l Launch, wait func(*Process) error) (*Process, er
 	defer out.Close() // the child holds its own descriptor
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
+	if len(p.Env) > 0 {
+		cmd.Env = append(os.Environ(), p.Env...)
+	}
 	// Should the harness die without stopping it, the server goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	started := time.Now()
@@ -134,7 +138,12 @@ func start(env *Env, p *Peer, l Launch, wait func(*Process) error) (*Process, er
 	}
 	go func() { cmd.Wait(); close(proc.done) }()
 	if wait == nil {
-		wait = func(p *Process) error { return p.waitReady(10 * time.Second) }
+		wait = func(p *Process) error {
+			if err := p.waitReady(10 * time.Second); err != nil || p.admin == "" {
+				return err
+			}
+			return p.waitAdminReady(10 * time.Second)
+		}
 	}
 	if err := wait(proc); err != nil {
 		proc.Stop()
@@ -176,6 +185,28 @@ func (p *Process) waitReady(limit time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("not serving on %s after %v", p.Addr, limit)
+}
+
+// waitAdminReady waits until corsedge's /readyz answers 200. A supervisor
+// (-workers) listens before its workers start, so a connection alone does
+// not say they serve; its /readyz does, once every worker is ready, and
+// only then is the process tree (supervisor and workers) complete.
+func (p *Process) waitAdminReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		if !p.Alive() {
+			return errExited
+		}
+		if resp, err := client.Get("http://" + p.admin + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("admin %s: /readyz not 200 after %v", p.admin, limit)
 }
 
 // AdminAddr returns corsedge's admin listener address, "" when it has none.

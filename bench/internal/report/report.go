@@ -16,8 +16,19 @@ type Report struct {
 	Machine  string
 	Settings string // pairs, duration, connections, pinning
 	Sections []*Section
-	Targets  []Target
-	Notes    []string
+	// Summaries are tables across sections (the scale suite's core
+	// counts), written after the sections and before the targets.
+	Summaries []Summary
+	Targets   []Target
+	Notes     []string
+}
+
+// Summary is one table across sections.
+type Summary struct {
+	Title  string
+	Header []string
+	Rows   [][]string // as many cells as Header
+	Notes  []string
 }
 
 // Section is one scenario.
@@ -97,6 +108,16 @@ func (r *Row) CPU() (median, low, high float64) {
 	return Median(xs), slices.Min(xs), slices.Max(xs)
 }
 
+// RPS returns the median requests per second over the row's runs.
+func (r *Row) RPS() float64 { return Median(r.metric(func(run Run) float64 { return run.RPS })) }
+
+// Busy returns the median over the row's runs of the server's CPU time per
+// second of the run (requests/second × CPU/request): how many cores it kept
+// busy, which says whether it was saturated or waited on the load generator.
+func (r *Row) Busy() float64 {
+	return Median(r.metric(func(run Run) float64 { return run.RPS * run.CPUPerReq.Seconds() }))
+}
+
 // Markdown writes the report.
 func (rep *Report) Markdown(w io.Writer) error {
 	var b strings.Builder
@@ -107,6 +128,9 @@ func (rep *Report) Markdown(w io.Writer) error {
 			suite = s.Suite
 			fmt.Fprintf(&b, "\n## %s suite\n", suite)
 		}
+		s.markdown(&b)
+	}
+	for _, s := range rep.Summaries {
 		s.markdown(&b)
 	}
 	if len(rep.Targets) > 0 {
@@ -155,11 +179,28 @@ func (s *Section) markdown(b *strings.Builder) {
 			rpsRatio = fmt.Sprintf("%.2f", Median(r.RPSRatio))
 		}
 		fmt.Fprintf(b, "| %s | %s | %.0f | %.0f | %.0f | %.2f (%.2f–%.2f) | %s | %s | %s |\n",
-			escape(r.Label), r.Generator,
-			Median(r.metric(func(run Run) float64 { return run.RPS })),
+			escape(r.Label), r.Generator, r.RPS(),
 			Median(r.metric(func(run Run) float64 { return float64(run.P50) / 1e3 })),
 			Median(r.metric(func(run Run) float64 { return float64(run.P99) / 1e3 })),
 			cpu, low, high, cpuRatio, rpsRatio, escape(notes))
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "\n%s\n", n)
+	}
+}
+
+func (s *Summary) markdown(b *strings.Builder) {
+	fmt.Fprintf(b, "\n### %s\n\n|", s.Title)
+	for _, h := range s.Header {
+		fmt.Fprintf(b, " %s |", escape(h))
+	}
+	b.WriteString("\n|" + strings.Repeat("---|", len(s.Header)) + "\n")
+	for _, row := range s.Rows {
+		b.WriteString("|")
+		for _, c := range row {
+			fmt.Fprintf(b, " %s |", escape(c))
+		}
+		b.WriteString("\n")
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(b, "\n%s\n", n)

@@ -13,7 +13,7 @@ import (
 // Scenario is one kind of request, timed on every server.
 type Scenario struct {
 	Name      string // as given to -scenarios
-	Suite     string // "cors", "assets", "tls", "ops" or "sites"
+	Suite     string // "cors", "assets", "tls", "ops", "sites" or "scale"
 	Title     string
 	Request   load.Request
 	Status    int  // what corsedge must answer
@@ -40,8 +40,13 @@ type Scenario struct {
 	// fixture: the table size's cost. Lifecycle also times start-up and
 	// one-site edits to effect under load.
 	Sites, Lifecycle bool
-	Checks           []Check // what a peer's answer must share with corsedge's
-	Targets          []Target
+	// PerCount: a scale suite template, run once per server core count
+	// (AtCount); Cores, when set, is that count: the servers get cores
+	// 0..Cores-1 and the load generator the rest, instead of the run's -cores.
+	PerCount bool
+	Cores    int
+	Checks   []Check // what a peer's answer must share with corsedge's
+	Targets  []Target
 }
 
 // Variant is corsedge started with extra flags (peers.CorsedgeWith). A
@@ -52,6 +57,7 @@ type Variant struct {
 	Name  string // unique in the run: names the start's files
 	Label string // its row; a Target's Row names it
 	Flags []string
+	Env   []string // added to the process's environment ("GOMAXPROCS=4")
 }
 
 // Target is a goal a scenario's figures are judged against.
@@ -75,7 +81,12 @@ func (t Target) Met(x float64) bool {
 }
 
 // Suites lists the suites, in the order they run.
-var Suites = []string{"cors", "assets", "tls", "ops", "sites"}
+var Suites = []string{"cors", "assets", "tls", "ops", "sites", Scale}
+
+// DefaultSuites are what -suite all runs: every suite but scale, which
+// places the servers anew for each core count and is meant for a machine
+// with many cores (on 2 it runs one count).
+var DefaultSuites = []string{"cors", "assets", "tls", "ops", "sites"}
 
 // Sizes of the two churn rotations.
 const (
@@ -85,7 +96,9 @@ const (
 )
 
 // All returns every scenario, in the order they run.
-func All() []*Scenario { return slices.Concat(cors(), assets(), tlsSuite(), ops(), sitesSuite()) }
+func All() []*Scenario {
+	return slices.Concat(cors(), assets(), tlsSuite(), ops(), sitesSuite(), scaleSuite())
+}
 
 // preflight returns a preflight for the /js/ rule from origin.
 func preflight(origin string, header ...[2]string) load.Request {
