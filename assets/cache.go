@@ -58,9 +58,17 @@ type entry struct {
 	cost     int64                  // bytes charged against the cache bound
 	deferred bool                   // generated codings were left out for lack of compression budget
 
-	slot    int          // index in cache.ring; guarded by cache.mu
-	checked atomic.Int64 // clock reading when seen was last confirmed
-	used    atomic.Bool  // set by each hit, cleared by the eviction hand
+	// looked lists the paths resolving the file and its sidecars looked
+	// up (see watch.go); watched says that every directory they are in
+	// was watched when the entry was stored, dirs those watches (nil once
+	// the entry has left the cache). Only dirs changes, under cache.mu.
+	looked  []string
+	watched bool
+	dirs    []*watchedDir
+
+	slot int          // index in cache.ring; guarded by cache.mu
+	due  atomic.Int64 // clock reading from which the next request re-checks seen; 0: now
+	used atomic.Bool  // set by each hit, cleared by the eviction hand
 }
 
 // entryOverhead is charged per entry on top of its content, so that many
@@ -83,7 +91,8 @@ func (e *entry) choose(a *acceptance) *variant {
 // path takes the lock shared; the hand evicts the first entry whose flag is
 // clear, clearing flags as it passes.
 type cache struct {
-	max int64 // bound on bytes
+	max   int64    // bound on bytes
+	watch *watcher // the entries' directory watches; nil: none
 
 	mu    sync.RWMutex // guards m, ring, hand, bytes
 	m     map[string]*entry
@@ -121,6 +130,7 @@ func (c *cache) store(e *entry) {
 	for c.bytes+e.cost > c.max {
 		c.evictLocked()
 	}
+	e.watched = c.watch.add(e)
 	e.slot = len(c.ring)
 	c.ring = append(c.ring, e)
 	c.m[e.name] = e
@@ -161,4 +171,23 @@ func (c *cache) removeLocked(e *entry) {
 	c.ring = c.ring[:len(c.ring)-1]
 	delete(c.m, e.name)
 	c.bytes -= e.cost
+	c.watch.forget(e)
+}
+
+// recheckIf asks f about every entry: one to re-check gets it on its next
+// request; those to drop are returned, for the caller to drop without the
+// lock held.
+func (c *cache) recheckIf(f func(*entry) (recheck, drop bool)) []*entry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []*entry
+	for _, e := range c.ring {
+		switch recheck, drop := f(e); {
+		case drop:
+			out = append(out, e)
+		case recheck:
+			e.due.Store(0)
+		}
+	}
+	return out
 }
