@@ -62,8 +62,8 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{name: name, media: media, cost: entryOverhead + v.size, looked: looked}
-	e.variants[encIdentity] = memoryVariant(encIdentity, v, body)
+	e := newEntry(name, media, v, body)
+	e.looked = looked
 	e.seen = [numEncodings]version{absent, absent, absent, v}
 	if !media.compressible {
 		return e, nil
