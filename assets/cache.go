@@ -106,8 +106,14 @@ func newEntry(name string, media *mediaType, v version, body []byte) *entry {
 }
 
 // entryOverhead is charged per entry on top of its content, so that many
-// tiny files still count against the bound.
-const entryOverhead = 512
+// tiny files still count against the bound: the entry with its name and
+// identity coding (576 bytes), its map and ring slots, and its share of the
+// directory watches (about 950 bytes in all for a site's font:
+// TestCachedBytesBoundTheHeap). Each other coding held adds variantOverhead.
+const (
+	entryOverhead   = 1024
+	variantOverhead = int64(unsafe.Sizeof(variant{}))
+)
 
 // choose returns the variant best matching the client's Accept-Encoding.
 func (e *entry) choose(a *acceptance) *variant {

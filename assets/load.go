@@ -85,7 +85,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 			return nil, err
 		}
 		e.variants[enc] = memoryVariant(enc, sv, body)
-		e.cost += sv.size
+		e.cost += sv.size + variantOverhead
 	}
 	e.looked = slices.Compact(slices.Sorted(slices.Values(e.looked))) // the sidecars' directories are the file's
 	s.generate(e, v, identity)
