@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"corsedge/internal/liveheap"
 )
 
 // TestCachedBytesBoundTheHeap holds 3,000 sites' 1 KiB fonts, each in a
@@ -47,10 +49,10 @@ func TestCachedBytesBoundTheHeap(t *testing.T) {
 			}
 		}
 	}
-	before := heapAlloc()
+	before := liveheap.Bytes()
 	serveAll()
 	serveAll()
-	after := heapAlloc()
+	after := liveheap.Bytes()
 	st := s.Stats()
 	if st.Entries != sites {
 		t.Fatalf("%d entries, want %d", st.Entries, sites)
@@ -65,13 +67,4 @@ func TestCachedBytesBoundTheHeap(t *testing.T) {
 		t.Errorf("the entries take %d bytes, over the %d charged: raise entryOverhead", real, st.Bytes)
 	}
 	runtime.KeepAlive(paths)
-}
-
-// heapAlloc returns the live heap after a full collection.
-func heapAlloc() uint64 {
-	runtime.GC()
-	runtime.GC() // the second one frees what sync.Pool's victim cache held
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
