@@ -112,12 +112,12 @@ func (s *Server) generate(e *entry, v version, body []byte) {
 			continue // a fresh sidecar wins: the build chose its bytes
 		}
 		out := g.compress(scratch[:0], body)
-		if !pays(len(out), len(body)) || e.cost+int64(len(out)) > s.maxMemory {
+		if !pays(len(out), len(body)) || e.cost+int64(len(out))+variantOverhead > s.maxMemory {
 			continue
 		}
 		gv := v // Last-Modified is the file's; the tag is the coding's own bytes'
 		gv.size = int64(len(out))
 		e.variants[g.enc] = memoryVariant(g.enc, gv, bytes.Clone(out)) // exact size: cost is what is held
-		e.cost += gv.size
+		e.cost += gv.size + variantOverhead
 	}
 }

@@ -216,7 +216,7 @@ func TestGeneratedSidecarPrecedence(t *testing.T) {
 // TestGeneratedMemoryBound: generated codings are charged against MaxMemory,
 // so a bound that would hold two files unencoded holds only one with them.
 func TestGeneratedMemoryBound(t *testing.T) {
-	const overhead = 512 // entryOverhead
+	const overhead = assets.EntryOverhead
 	root := t.TempDir()
 	other := stylesheet(len(css10k) + 1)[1:] // same size, other bytes
 	writeTree(t, root, map[string]string{"a.css": css10k, "b.css": other})
@@ -229,9 +229,9 @@ func TestGeneratedMemoryBound(t *testing.T) {
 	if br >= len(css10k) || gz >= len(css10k) {
 		t.Fatalf("br %d, gzip %d bytes: not generated for a %d-byte file", br, gz, len(css10k))
 	}
-	if _, bytes := assets.CacheSize(roomy.srv); bytes != int64(overhead+len(css10k)+br+gz) {
-		t.Errorf("charged %d bytes, want %d (overhead + identity %d + br %d + gzip %d)",
-			bytes, overhead+len(css10k)+br+gz, len(css10k), br, gz)
+	if _, bytes := assets.CacheSize(roomy.srv); bytes != int64(overhead+len(css10k)+br+gz)+2*assets.VariantOverhead {
+		t.Errorf("charged %d bytes, want %d (overhead + identity %d + br %d + gzip %d + two codings' overhead)",
+			bytes, int64(overhead+len(css10k)+br+gz)+2*assets.VariantOverhead, len(css10k), br, gz)
 	}
 
 	// Room for two entries of identity alone, not for two with their codings.

@@ -98,3 +98,10 @@ func SetCompressionBudget(s *Server, rate, burst float64) {
 	defer b.mu.Unlock()
 	b.rate, b.burst, b.tokens = rate, burst, burst
 }
+
+// EntryOverhead and VariantOverhead are what the in-memory set charges an
+// entry, and each coding beyond identity, on top of their bytes.
+const (
+	EntryOverhead   = entryOverhead
+	VariantOverhead = variantOverhead
+)

@@ -1,23 +1,33 @@
 package assets
 
-import "io/fs"
+import (
+	"io/fs"
+	"slices"
+)
 
 // Filling and checking the in-memory set: a file is read in with its
 // sidecars, then stat'ed again at most every Revalidate.
 
 // cached returns the in-memory entry for name while the files behind it are
-// unchanged. At most every Revalidate, one request stats them again; a change
-// drops the entry, and the request goes on to read the file afresh.
+// unchanged. When it is due (every Revalidate; every RevalidateWatched for a
+// watched entry, and at once after an event about it), one request stats
+// them again; a change drops the entry, and the request goes on to read the
+// file afresh.
 func (s *Server) cached(r *release, name []byte) *entry {
 	e := r.cache.lookup(name)
 	if e == nil {
 		return nil
 	}
-	now, last := s.clock.read(), e.checked.Load()
-	if now-last < s.revalidate || !e.checked.CompareAndSwap(last, now) {
+	now, due := s.clock.read(), e.due.Load()
+	if now < due || !e.due.CompareAndSwap(due, now+s.revalidate) {
 		return e // fresh enough, or another request is checking it
 	}
 	if s.unchanged(r.tree, e) && !(e.deferred && s.compression.ready(len(e.variants[encIdentity].body))) {
+		if e.watched && !e.deferred {
+			// Events report its changes: the next re-check is the safety
+			// net's, unless an event asked for one since the CAS above.
+			e.due.CompareAndSwap(now+s.revalidate, now+s.revalidateWatch)
+		}
 		return e
 	}
 	r.cache.drop(e) // changed, or its codings can be made now: read it in again
@@ -26,6 +36,7 @@ func (s *Server) cached(r *release, name []byte) *entry {
 
 // unchanged reports whether e's file and sidecars still are as e read them.
 func (s *Server) unchanged(t *tree, e *entry) bool {
+	s.rechecks.Add(1)
 	if t.recheck(e.name) != e.seen[encIdentity] {
 		return false
 	}
@@ -42,21 +53,24 @@ func (s *Server) unchanged(t *tree, e *entry) bool {
 // load reads the file f (version v) and its sidecars into a new entry, and
 // closes f. A sidecar bigger than MaxFileInMemory, or stale, is left out; a
 // compressible file then gets br and gzip made in memory (see generate).
-func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v version) (*entry, error) {
+//
+// looked holds the paths opening f looked up; the sidecars' are added, and
+// the entry keeps them all, once each, for its directory watches.
+func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v version, looked []string) (*entry, error) {
 	body, err := t.readWhole(f, v)
 	f.Close()
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{name: name, media: media, cost: entryOverhead + v.size}
-	e.variants[encIdentity] = memoryVariant(encIdentity, v, body)
+	e := newEntry(name, media, v, body)
+	e.looked = looked
 	e.seen = [numEncodings]version{absent, absent, absent, v}
 	if !media.compressible {
 		return e, nil
 	}
 	identity := body
 	for enc := range encIdentity {
-		sf, sv, err := t.open(name + sidecarSuffix[enc])
+		sf, sv, err := t.open(name+sidecarSuffix[enc], &e.looked)
 		if err != nil {
 			continue // a sidecar that cannot be read is absent; identity serves
 		}
@@ -71,8 +85,9 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 			return nil, err
 		}
 		e.variants[enc] = memoryVariant(enc, sv, body)
-		e.cost += sv.size
+		e.cost += sv.size + variantOverhead
 	}
+	e.looked = slices.Compact(slices.Sorted(slices.Values(e.looked))) // the sidecars' directories are the file's
 	s.generate(e, v, identity)
 	return e, nil
 }
@@ -83,17 +98,25 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 // held in memory), and after a deploy every client asks for the same
 // bundle at once. A request that joins a load closes its own f and gets
 // the entry being read, as a cache hit a moment later would.
-func (s *Server) loadShared(r *release, name string, media *mediaType, f fs.File, v version, checked int64) (*entry, error) {
+//
+// checked is the clock's reading before f was opened, looked the paths
+// opening it looked up. An entry whose directories are watched is
+// re-checked at its first hit, as its watches may have come after a change;
+// one not watched, Revalidate after checked.
+func (s *Server) loadShared(r *release, name string, media *mediaType, f fs.File, v version, checked int64, looked []string) (*entry, error) {
 	led := false
 	res, err, _ := r.loads.Do(name, func() (any, error) {
 		led = true
-		e, err := s.load(r.tree, name, media, f, v)
+		e, err := s.load(r.tree, name, media, f, v, looked)
 		if err != nil {
 			return nil, err
 		}
 		s.loaded.Add(1)
-		e.checked.Store(checked)
+		e.due.Store(checked + s.revalidate)
 		r.cache.store(e)
+		if e.watched {
+			e.due.Store(0)
+		}
 		return e, nil
 	})
 	if !led {

@@ -28,7 +28,7 @@ func TestRecheckMatchesState(t *testing.T) {
 			t.Errorf("%s: recheck %+v, state %+v", name, got, want)
 		}
 	}
-	f, v, err := tr.open("s/1/font.woff2")
+	f, v, err := tr.open("s/1/font.woff2", nil)
 	must(err)
 	f.Close()
 	if got := tr.recheck("s/1/font.woff2"); got != v {

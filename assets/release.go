@@ -51,8 +51,10 @@ type retiring struct {
 	at time.Time
 }
 
-// openRelease opens the directory path names now.
-func openRelease(path string, maxMemory int64) (*release, error) {
+// openRelease opens the directory the root path names now, watching the
+// directories of the files it will hold unless Options.NoWatch.
+func (s *Server) openRelease() (*release, error) {
+	path := s.rootPath
 	t, err := openDisk(path)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,12 @@ func openRelease(path string, maxMemory int64) (*release, error) {
 	if err != nil {
 		resolved = path // moved on again already; the log line keeps the name
 	}
-	return &release{tree: t, cache: newCache(maxMemory), resolved: resolved, id: idOf(fi)}, nil
+	c := newCache(s.maxMemory)
+	if s.watch {
+		t.watch = startWatching(t, c, s.log)
+		c.watch = t.watch
+	}
+	return &release{tree: t, cache: c, resolved: resolved, id: idOf(fi)}, nil
 }
 
 // watchRoot checks the root path every interval and closes retired releases
@@ -115,7 +122,7 @@ func (s *Server) checkRoot(onRequest bool) error {
 	case onRequest && id == s.failed.id:
 		return s.failed.err
 	}
-	next, err := openRelease(s.rootPath, s.maxMemory)
+	next, err := s.openRelease()
 	if err == nil && next.id == cur.id { // flipped back between the stat and the open
 		next.tree.close()
 		return nil
@@ -189,6 +196,9 @@ func (s *Server) next(r *release, err error) (*release, error) {
 func (c *cache) empty() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, e := range c.ring {
+		c.watch.forget(e)
+	}
 	clear(c.m)
 	clear(c.ring)
 	c.ring, c.hand, c.bytes = c.ring[:0], 0, 0

@@ -28,7 +28,10 @@ const maxLinks = 40
 // on a hit in memory. A writer inside the root who swaps a directory for a
 // symlink between these calls and the open can still win that race: the root
 // is trusted; what this refuses is a link left in it.
-func resolve(root *os.Root, name string) (string, fs.FileInfo, error) {
+//
+// When looked is not nil, every path lstat'ed is appended to it, found or
+// not: the names whose change can change what name resolves to (see watch).
+func resolve(root *os.Root, name string, looked *[]string) (string, fs.FileInfo, error) {
 	var done []string // resolved segments, none of them a symlink
 	todo := strings.Split(name, "/")
 	var fi fs.FileInfo
@@ -50,6 +53,9 @@ func resolve(root *os.Root, name string) (string, fs.FileInfo, error) {
 			return "", nil, errHidden
 		}
 		path := strings.Join(append(done, seg), "/")
+		if looked != nil {
+			*looked = append(*looked, path)
+		}
 		var err error
 		fi, err = root.Lstat(path)
 		if err != nil {

@@ -96,7 +96,8 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, re
 	media := mediaTypeOf(name)
 	for attempt := 1; ; attempt++ {
 		checked := s.clock.read() // before the stats: a change after them is seen next time
-		f, v, err := r.tree.open(name)
+		var looked []string
+		f, v, err := r.tree.open(name, &looked)
 		if err != nil {
 			next, err := s.next(r, err)
 			if next != nil && attempt < maxAttempts {
@@ -109,7 +110,7 @@ func (s *Server) serveMiss(ctx *fasthttp.RequestCtx, r *release, name string, re
 			s.serveStream(ctx, r.tree, name, media, f, v, req, h)
 			return nil
 		}
-		e, err := s.loadShared(r, name, media, f, v, checked)
+		e, err := s.loadShared(r, name, media, f, v, checked, looked)
 		if errors.Is(err, errChanged) && attempt < maxAttempts {
 			continue
 		}
@@ -133,7 +134,7 @@ func (s *Server) serveStream(ctx *fasthttp.RequestCtx, t *tree, name string, med
 	if media.compressible {
 		list, n := req.accept.ranked()
 		for _, c := range list[:n-1] { // the last is identity, already open
-			if sf, sv, err := t.open(name + sidecarSuffix[c]); err == nil {
+			if sf, sv, err := t.open(name+sidecarSuffix[c], nil); err == nil {
 				if s.staleSidecar(name, c, v, sv) {
 					sf.Close()
 					continue

@@ -25,12 +25,14 @@ var fixture = map[string]string{
 	"fonts/f.woff2.br": "a sidecar no font ever gets",
 }
 
-// modes run a test against the in-memory set and against streaming from disk.
+// modes run a test against the in-memory set (with its directories watched,
+// and stat'ed every Revalidate alone) and against streaming from disk.
 var modes = []struct {
 	desc string
 	opts assets.Options
 }{
 	{desc: "memory"},
+	{desc: "memory-nowatch", opts: assets.Options{NoWatch: true}},
 	{desc: "stream", opts: assets.Options{MaxFileInMemory: 1}},
 }
 

@@ -15,12 +15,24 @@ import (
 // Options configures a Server. The zero value serves the embedded demo set
 // with the defaults below.
 type Options struct {
-	Root            string        // directory to serve; "" serves the embedded demo set
-	MaxFileInMemory int64         // files up to this size are held in memory with headers prepared once; default 256 KiB
-	MaxMemory       int64         // bound on the in-memory set's total bytes, sidecars and generated br/gzip included; default 64 MiB (evicting about the least recently used)
-	Revalidate      time.Duration // how often a file held in memory is stat'ed for changes; default 500ms
-	RootCheck       time.Duration // how often Root is stat'ed for a switch to another directory; default 1s
-	Logger          *slog.Logger  // where asset problems are logged; slog.Default() when nil
+	Root            string // directory to serve; "" serves the embedded demo set
+	MaxFileInMemory int64  // files up to this size are held in memory with headers prepared once; default 256 KiB
+	MaxMemory       int64  // bound on the in-memory set's total bytes, sidecars and generated br/gzip included; default 64 MiB (evicting about the least recently used)
+	// Revalidate is how often a file held in memory is stat'ed for changes
+	// when no directory watch reports them; default 500ms. On Linux the
+	// directories of the files held are watched (inotify): a change is seen
+	// by the first request after the kernel reports it, and a file is
+	// stat'ed only every RevalidateWatched (default 10s), for the changes
+	// no event reports (a write through mmap, or through a hard link in a
+	// directory not watched). A file on NFS, SMB, FUSE, 9p or another
+	// filesystem where inotify is silent, or beyond the watch limit
+	// (fs.inotify.max_user_watches), is stat'ed every Revalidate. NoWatch
+	// turns the watches off.
+	Revalidate        time.Duration
+	RevalidateWatched time.Duration
+	NoWatch           bool
+	RootCheck         time.Duration // how often Root is stat'ed for a switch to another directory; default 1s
+	Logger            *slog.Logger  // where asset problems are logged; slog.Default() when nil
 }
 
 // The defaults of Options.MaxFileInMemory and Options.MaxMemory.
@@ -30,8 +42,9 @@ const (
 )
 
 const (
-	defaultRevalidate = 500 * time.Millisecond
-	defaultRootCheck  = time.Second
+	defaultRevalidate        = 500 * time.Millisecond
+	defaultRevalidateWatched = 10 * time.Second
+	defaultRootCheck         = time.Second
 	// maxTick bounds the coarse clock's step, which adds to Revalidate in how
 	// late a change on disk can be seen: 500ms + 100ms keeps it under 1 s.
 	maxTick = 100 * time.Millisecond
@@ -49,8 +62,11 @@ type Server struct {
 	maxFileInMemory int64
 	maxMemory       int64
 	revalidate      int64                          // nanoseconds
+	revalidateWatch int64                          // nanoseconds: RevalidateWatched
+	watch           bool                           // watch the directories of the files held
 	staleLogged     *lru.Cache[staleKey, struct{}] // stale sidecars already logged
 	loaded          atomic.Uint64                  // files read into memory since start
+	rechecks        atomic.Uint64                  // entries stat'ed for changes since start
 	compression     *budget                        // bytes loads may compress (see compressRate)
 	hits, misses    atomic.Uint64                  // requests answered from memory or not (Stats)
 
@@ -80,6 +96,8 @@ func New(opts Options) (*Server, error) {
 		maxFileInMemory: opts.MaxFileInMemory,
 		maxMemory:       opts.MaxMemory,
 		revalidate:      int64(opts.Revalidate),
+		revalidateWatch: int64(opts.RevalidateWatched),
+		watch:           !opts.NoWatch,
 		staleLogged:     newStaleLog(),
 		compression:     newBudget(compressRate, compressBurst),
 	}
@@ -89,7 +107,7 @@ func New(opts Options) (*Server, error) {
 		t, s.files, err = openDemo()
 		r = &release{tree: t, cache: newCache(opts.MaxMemory), resolved: "(embedded)"}
 	} else {
-		r, err = openRelease(opts.Root, opts.MaxMemory)
+		r, err = s.openRelease()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("assets: Root %q: %w", opts.Root, err)
@@ -114,6 +132,7 @@ func (o Options) withDefaults() (Options, error) {
 		{"MaxFileInMemory", o.MaxFileInMemory, o.MaxFileInMemory < 0},
 		{"MaxMemory", o.MaxMemory, o.MaxMemory < 0},
 		{"Revalidate", o.Revalidate, o.Revalidate < 0},
+		{"RevalidateWatched", o.RevalidateWatched, o.RevalidateWatched < 0},
 		{"RootCheck", o.RootCheck, o.RootCheck < 0},
 	} {
 		if f.negative {
@@ -128,6 +147,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Revalidate == 0 {
 		o.Revalidate = defaultRevalidate
+	}
+	if o.RevalidateWatched == 0 {
+		o.RevalidateWatched = defaultRevalidateWatched
 	}
 	if o.RootCheck == 0 {
 		o.RootCheck = defaultRootCheck

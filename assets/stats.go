@@ -6,6 +6,7 @@ type Stats struct {
 	Hits      uint64 // answered from memory
 	Misses    uint64 // not held in memory: read in, streamed from disk, or absent
 	Loads     uint64 // files read into memory
+	Rechecks  uint64 // files held in memory stat'ed for changes (see Options.Revalidate)
 	Entries   int    // files held now
 	Bytes     int64  // bytes held now, sidecars, generated codings and per-entry overhead included
 	MaxMemory int64  // the bound on Bytes (Options.MaxMemory)
@@ -21,6 +22,7 @@ func (s *Server) Stats() Stats {
 		Hits:      s.hits.Load(),
 		Misses:    s.misses.Load(),
 		Loads:     s.loaded.Load(),
+		Rechecks:  s.rechecks.Load(),
 		Entries:   entries,
 		Bytes:     bytes,
 		MaxMemory: s.maxMemory,

@@ -16,6 +16,7 @@ type tree struct {
 	fsys  fs.FS
 	root  *os.Root  // nil for the embedded set
 	dir   *os.File  // root's directory, for recheck; nil for the embedded set or off Linux
+	watch *watcher  // watches of the directories its entries depend on; nil: none
 	epoch time.Time // modification time of embedded files, which carry none
 }
 
@@ -36,6 +37,7 @@ func (t *tree) close() error {
 	if t.root == nil {
 		return nil
 	}
+	t.watch.close() //nolint:errcheck // only the watches' descriptor
 	if t.dir != nil {
 		t.dir.Close()
 	}
@@ -49,12 +51,13 @@ var errNotRegular = errors.New("not a regular file")
 // errChanged reports a file that changed while it was read.
 var errChanged = errors.New("file changed while read")
 
-// open opens the regular file name and returns it with its version.
-func (t *tree) open(name string) (fs.File, version, error) {
+// open opens the regular file name and returns it with its version. When
+// looked is not nil, the paths resolving name looked up are appended to it.
+func (t *tree) open(name string, looked *[]string) (fs.File, version, error) {
 	var f fs.File
 	var err error
 	if t.root != nil {
-		if name, _, err = resolve(t.root, name); err != nil {
+		if name, _, err = resolve(t.root, name, looked); err != nil {
 			return nil, version{}, err
 		}
 		// O_NONBLOCK: a FIFO in the root must not hold the request open; it is
@@ -86,7 +89,7 @@ func (t *tree) state(name string) version {
 	var fi fs.FileInfo
 	var err error
 	if t.root != nil {
-		_, fi, err = resolve(t.root, name)
+		_, fi, err = resolve(t.root, name, nil)
 	} else {
 		fi, err = fs.Stat(t.fsys, name)
 	}

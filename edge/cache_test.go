@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"corsedge/internal/liveheap"
 )
 
 // longOrigin returns a distinct allowed origin (under *.example.org) of n bytes.
@@ -24,13 +26,13 @@ func TestDecisionCacheMemoryBound(t *testing.T) {
 	for i := range origins {
 		origins[i] = longOrigin(i, maxCachedOrigin)
 	}
-	before := heapAlloc()
+	before := liveheap.Bytes()
 	var stats cacheStats
 	c := newDecisionCache(DefaultCacheSize, &stats)
 	for _, o := range origins {
 		c.decide(p, o)
 	}
-	after := heapAlloc()
+	after := liveheap.Bytes()
 	if c.len() < DefaultCacheSize*9/10 {
 		t.Fatalf("cache holds %d of %d origins", c.len(), DefaultCacheSize)
 	}
@@ -41,15 +43,6 @@ func TestDecisionCacheMemoryBound(t *testing.T) {
 	}
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(origins) // live at both measurements: only the cache differs
-}
-
-// heapAlloc returns the live heap after a full collection.
-func heapAlloc() uint64 {
-	runtime.GC()
-	runtime.GC() // the second one frees what sync.Pool's victim cache held
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // Hits move nothing, yet an entry in use outlives a flood of origins seen
