@@ -26,11 +26,7 @@ func TestMaxConnsPerIP(t *testing.T) {
 		conn, err := net.Dial("tcp", addr)
 		must(t, err)
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		must(t, err)
-		resp.Body.Close()
+		getOn(t, conn)
 		held = append(held, conn)
 	}
 	// The refusal is written as soon as the connection is accepted, before
@@ -125,7 +121,19 @@ func TestTimeoutsWithLazyDeadlines(t *testing.T) {
 	})
 }
 
-// closedWithin reports whether the server closes conn between min and max
+// getOn sends a GET of /js/app.js on conn and reads the response, leaving
+// the connection open.
+func getOn(t *testing.T, conn net.Conn) {
+	t.Helper()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	must(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// closedWithin checks that the server closes conn between min and max
 // from began, reading (and discarding) whatever it sends until then.
 func closedWithin(t *testing.T, conn net.Conn, began time.Time, min, max time.Duration) {
 	t.Helper()
@@ -157,13 +165,7 @@ func TestTimeoutsOverHTTPS(t *testing.T) {
 		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: f.ca.Pool(), ServerName: "localhost"})
 		must(t, err)
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
-		br := bufio.NewReader(conn)
-		resp, err := http.ReadResponse(br, nil)
-		must(t, err)
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		getOn(t, conn)
 		closedWithin(t, conn, time.Now(), idleTimeout, idleTimeout+time.Second)
 	})
 }
@@ -179,12 +181,7 @@ func TestTimeoutsOnAnotherListener(t *testing.T) {
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
 	must(t, err)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	must(t, err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	getOn(t, conn)
 	closedWithin(t, conn, time.Now(), idleTimeout, idleTimeout+time.Second)
 }
 
