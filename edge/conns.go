@@ -45,9 +45,10 @@ func connConcurrency(nofile uint64) int {
 
 // guard wraps the public listeners so that running out of descriptors is
 // retried, not fatal, and the per-address limit holds across them; their
-// connections move deadlines lazily, and plain HTTP ones gather a full
-// write buffer with the rest of the response (connlimit.Conn). When
-// tlsLast, the last one carries TLS and refuses by closing alone.
+// connections enforce the timeouts and move deadlines lazily, and plain
+// HTTP ones gather a full write buffer with the rest of the response
+// (connlimit.Conn). When tlsLast, the last one carries TLS and refuses by
+// closing alone.
 func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	perIP := s.cfg.MaxConnsPerIP
 	if perIP == 0 {
@@ -56,7 +57,8 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	retries := ratelog.New(s.log, "accept")
 	l := connlimit.New(lns[0], perIP, func(err error) {
 		retries.Warn("cannot accept connections; retrying", "error", err, "open", s.openConnections())
-	}).LazyDeadlines(s.deadlineSlack()).Gather(plainWriteBuffer)
+	}).LazyDeadlines(s.deadlineSlack()).Gather(plainWriteBuffer).Enforce(connlimit.Timeouts{
+		Read: s.cfg.ReadTimeout, Write: s.cfg.WriteTimeout, Idle: s.cfg.IdleTimeout})
 	s.conns.Store(l)
 	wrapped := []*connlimit.Listener{l}
 	for _, ln := range lns[1:] {
@@ -74,10 +76,22 @@ func (s *Server) guard(lns []net.Listener, tlsLast bool) []net.Listener {
 	return out
 }
 
-// maxDeadlineSlack is how far a connection's deadline may lag what
-// fasthttp asks for (connlimit.Conn): each keep-alive request asks for
-// three, and moving a deadline re-arms a runtime timer.
-const maxDeadlineSlack = time.Second
+// maxDeadlineSlack is how far a connection's deadline may lag its timeout
+// (connlimit.Conn): each keep-alive request has three, and moving a
+// deadline re-arms a runtime timer. The coarse clock the connections
+// compute them from adds at most 40 ms: a timeout fires within a second.
+const maxDeadlineSlack = time.Second - 40*time.Millisecond
+
+// timeByConns leaves srv's timeouts to the connections when ln is a TCP
+// listener: each is a connlimit.Conn, which enforces them from where
+// connState says a request stands, without fasthttp's deadline and clock
+// read at each step of a keep-alive request. fasthttp keeps them on any
+// other listener, whose connections guard does not wrap.
+func timeByConns(srv *fasthttp.Server, ln net.Listener) {
+	if _, ok := ln.(*net.TCPListener); ok {
+		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
+	}
+}
 
 // deadlineSlack is maxDeadlineSlack, or a tenth of the shortest timeout
 // when that is less: a 300 ms idle timeout still means 300-330 ms.
@@ -85,14 +99,38 @@ func (s *Server) deadlineSlack() time.Duration {
 	return min(maxDeadlineSlack, min(s.cfg.ReadTimeout, s.cfg.WriteTimeout, s.cfg.IdleTimeout)/10)
 }
 
-// connState gives a closed connection's per-address slot back (fasthttp's
-// ConnState: called once with StateClosed or StateHijacked per connection).
+// connState tells a connection where its requests stand, for its
+// timeouts, and gives a closed connection's per-address slot back
+// (fasthttp's ConnState: StateActive at a request's first byte, StateIdle
+// once its response is out, then StateClosed or StateHijacked once).
 func (s *Server) connState(c net.Conn, state fasthttp.ConnState) {
-	if state == fasthttp.StateClosed || state == fasthttp.StateHijacked {
+	switch state {
+	case fasthttp.StateActive:
+		if lc := limited(c); lc != nil {
+			lc.Active()
+		}
+	case fasthttp.StateIdle:
+		if lc := limited(c); lc != nil {
+			lc.Idle()
+		}
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		if l := s.conns.Load(); l != nil {
 			l.Release(c)
 		}
 	}
+}
+
+// limited returns the connlimit.Conn that c is or that TLS runs over; nil
+// for a connection the listener did not wrap.
+func limited(c net.Conn) *connlimit.Conn {
+	switch c := c.(type) {
+	case *connlimit.Conn:
+		return c
+	case *tlsConn:
+		lc, _ := c.NetConn().(*connlimit.Conn)
+		return lc
+	}
+	return nil
 }
 
 // writeConnMetrics writes the connection counters (corsedge_connections_open

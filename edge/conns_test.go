@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"corsedge/certs"
 	"corsedge/edge"
+	"corsedge/internal/testpki"
 )
 
 // One client address holds at most MaxConnsPerIP connections: the next is
@@ -23,11 +26,7 @@ func TestMaxConnsPerIP(t *testing.T) {
 		conn, err := net.Dial("tcp", addr)
 		must(t, err)
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		must(t, err)
-		resp.Body.Close()
+		getOn(t, conn)
 		held = append(held, conn)
 	}
 	// The refusal is written as soon as the connection is accepted, before
@@ -50,12 +49,12 @@ func TestMaxConnsPerIP(t *testing.T) {
 	}
 }
 
-// The timeouts hold through the connections' lazy deadlines (a tenth of
-// the shortest timeout of slack here): a keep-alive connection that sends
-// a request every 100 ms outlives every deadline set before and is never
-// cut early; one that goes quiet is closed after the idle timeout, a
-// request head that never ends after the read timeout, and a response the
-// client does not take after the write timeout.
+// The timeouts hold where the connections enforce them, with lazy
+// deadlines (a tenth of the shortest timeout of slack here): a keep-alive
+// connection that sends a request every 100 ms outlives every deadline set
+// before and is never cut early; one that goes quiet is closed after the
+// idle timeout, a request head that never ends after the read timeout, and
+// a response the client does not take after the write timeout.
 func TestTimeoutsWithLazyDeadlines(t *testing.T) {
 	const readTimeout, idleTimeout, writeTimeout = 300 * time.Millisecond, 600 * time.Millisecond, 300 * time.Millisecond
 	ts := startServer(t, floodRules, func(c *edge.Config) {
@@ -120,4 +119,81 @@ func TestTimeoutsWithLazyDeadlines(t *testing.T) {
 			t.Errorf("the client read %d bytes after 1 s of not reading, the whole %d: no write timeout", n, bigSize)
 		}
 	})
+}
+
+// getOn sends a GET of /js/app.js on conn and reads the response, leaving
+// the connection open.
+func getOn(t *testing.T, conn net.Conn) {
+	t.Helper()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, "GET /js/app.js HTTP/1.1\r\nHost: cdn.test\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	must(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// closedWithin checks that the server closes conn between min and max
+// from began, reading (and discarding) whatever it sends until then.
+func closedWithin(t *testing.T, conn net.Conn, began time.Time, min, max time.Duration) {
+	t.Helper()
+	conn.SetReadDeadline(began.Add(max + 5*time.Second))
+	io.Copy(io.Discard, conn) // until EOF, a reset or that deadline
+	if took := time.Since(began); took < min || took > max {
+		t.Errorf("closed after %v, want %v to %v", took, min, max)
+	}
+}
+
+// Over HTTPS the connections enforce the timeouts under crypto/tls: a
+// client that never sends its ClientHello is closed after the read
+// timeout, and a kept connection that goes quiet after the idle timeout.
+func TestTimeoutsOverHTTPS(t *testing.T) {
+	const readTimeout, idleTimeout = 300 * time.Millisecond, 600 * time.Millisecond
+	f := newTLSFixture(t)
+	p, _ := f.pair(t, "site", testpki.Spec{})
+	ts := startHTTPS(t, floodRules, []certs.Pair{p}, func(c *edge.Config) {
+		c.ReadTimeout, c.IdleTimeout = readTimeout, idleTimeout
+	})
+	addr := strings.TrimPrefix(ts.tlsURL, "https://")
+	t.Run("desc=read timeout: no ClientHello", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		must(t, err)
+		defer conn.Close()
+		closedWithin(t, conn, time.Now(), readTimeout, readTimeout+time.Second)
+	})
+	t.Run("desc=idle timeout after a request", func(t *testing.T) {
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: f.ca.Pool(), ServerName: "localhost"})
+		must(t, err)
+		defer conn.Close()
+		getOn(t, conn)
+		closedWithin(t, conn, time.Now(), idleTimeout, idleTimeout+time.Second)
+	})
+}
+
+// On a listener whose connections are not TCP ones (a wrapper the server
+// does not know), fasthttp keeps enforcing the timeouts itself.
+func TestTimeoutsOnAnotherListener(t *testing.T) {
+	const idleTimeout = 300 * time.Millisecond
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules.toml")
+	writeFile(t, rulesFile, floodRules)
+	ts := startServerListening(t, rulesFile, opaqueListener{listen(t)}, func(c *edge.Config) { c.IdleTimeout = idleTimeout })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	must(t, err)
+	defer conn.Close()
+	getOn(t, conn)
+	closedWithin(t, conn, time.Now(), idleTimeout, idleTimeout+time.Second)
+}
+
+// opaqueListener hands out its connections under a type of its own.
+type opaqueListener struct{ net.Listener }
+
+type opaqueConn struct{ net.Conn }
+
+func (l opaqueListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return opaqueConn{c}, nil
 }

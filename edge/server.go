@@ -191,7 +191,7 @@ func (s *Server) newFastHTTP(writeBuffer int) *fasthttp.Server {
 		Concurrency:           connConcurrency(descriptorLimit()), // below RLIMIT_NOFILE: see connConcurrency
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		ReadTimeout:           cfg.ReadTimeout,
+		ReadTimeout:           cfg.ReadTimeout, // left to the connections on a TCP listener: see timeByConns
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
 		CloseOnShutdown:       true,    // responses in flight at shutdown say Connection: close
@@ -336,6 +336,8 @@ func (s *Server) publicListeners(l Listeners) ([]public, error) {
 	}
 	share := max(connConcurrency(descriptorLimit())/len(raw), 1)
 	s.http.Concurrency, s.https.Concurrency = share, share
+	timeByConns(s.http, l.HTTP)
+	timeByConns(s.https, l.HTTPS)
 	guarded := s.guard(raw, l.HTTPS != nil)
 	out := []public{{guarded[0], s.http}}
 	if l.HTTPS != nil {

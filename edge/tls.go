@@ -83,10 +83,13 @@ func (c *tlsConn) Handshake() error {
 	err := c.Conn.HandshakeContext(context.WithValue(context.Background(), handshakingKey{}, c))
 	if err != nil {
 		c.counts.add(c.offered, false)
-	} else {
-		c.counts.add(c.Conn.ConnectionState().Version, true)
+		return err
 	}
-	return err
+	c.counts.add(c.Conn.ConnectionState().Version, true)
+	if lc := limited(c); lc != nil {
+		lc.Handshaken()
+	}
+	return nil
 }
 
 // Read and Write count a handshake that runs before them, as it would

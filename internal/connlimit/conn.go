@@ -24,6 +24,12 @@ import (
 //   - a write deadline fires within slack of the one asked for either way
 //     (writes are not retried, so ReadFrom keeps sendfile).
 //
+// With Timeouts (Listener.Enforce) the server asks for no deadline at all:
+// it says where each request stands (Active, Idle) and the Conn computes
+// the deadlines from the coarse clock, with no clock read, and moves them
+// as above. A timeout then fires no earlier than it ends and at most slack
+// plus clockLead (40 ms) after.
+//
 // It embeds the *net.TCPConn, not a net.Conn, so the promoted ReadFrom
 // keeps sendfile and the unexported writeBuffers keeps writev for
 // net.Buffers. fasthttp itself only writes a response head and body with
@@ -31,11 +37,15 @@ import (
 // that part itself: see Write.
 type Conn struct {
 	*net.TCPConn
-	slack  time.Duration // how far a kept deadline may lag the one asked for; 0: every set goes through
-	gather int           // the server's write buffer size, whose full flushes are gathered (see Write); 0: off
+	slack    time.Duration // how far a kept deadline may lag the one asked for; 0: every set goes through
+	gather   int           // the server's write buffer size, whose full flushes are gathered (see Write); 0: off
+	timeouts Timeouts      // enforced by the Conn itself (see Timeouts); zero: none
 
-	mu          sync.Mutex // guards read and write: crypto/tls's Close sets a write deadline from any goroutine
+	mu          sync.Mutex // guards read, write and begun: crypto/tls's Close sets a write deadline from any goroutine
 	read, write deadline
+	begun       bool        // Active has been told of the first request
+	writeDue    atomic.Bool // Active started a request: its write timeout starts at the next write
+	closed      atomic.Bool // Close has run: the coarse clock is released
 
 	// The gathered write. Write, Read, ReadFrom and Close use them from
 	// the serving goroutine; holding orders them for a Close from another.
@@ -50,8 +60,10 @@ type deadline struct {
 	want, set time.Time // zero: none
 }
 
-func newConn(c *net.TCPConn, slack time.Duration, gather int) *Conn {
-	return &Conn{TCPConn: c, slack: slack, gather: gather}
+func newConn(c *net.TCPConn, slack time.Duration, gather int, timeouts Timeouts) *Conn {
+	conn := &Conn{TCPConn: c, slack: slack, gather: gather, timeouts: timeouts}
+	conn.startTimeouts()
+	return conn
 }
 
 // SetReadDeadline asks for a read deadline of t (see Conn for when it
@@ -62,10 +74,12 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	return c.setRead(t)
 }
 
-// SetWriteDeadline asks for a write deadline of t (see Conn).
+// SetWriteDeadline asks for a write deadline of t (see Conn), in place of
+// the write timeout's.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.writeDue.Store(false)
 	return c.setWrite(t)
 }
 
@@ -73,6 +87,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.writeDue.Store(false)
 	return errors.Join(c.setRead(t), c.setWrite(t))
 }
 
@@ -150,6 +165,7 @@ func (c *Conn) readTooEarly(err error) bool {
 // the TCP stack. What is kept is sent before the next Read, ReadFrom or
 // Close, so a response never waits for anything but the server's next step.
 func (c *Conn) Write(b []byte) (int, error) {
+	c.startWrite()
 	if c.holding.Load() {
 		return c.writeHeld(b)
 	}
@@ -183,6 +199,7 @@ func (c *Conn) flushHeld() error {
 // ReadFrom sends what r holds after the kept write, with sendfile when r
 // is a file.
 func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
+	c.startWrite()
 	if err := c.flushHeld(); err != nil {
 		return 0, err
 	}
@@ -191,6 +208,7 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 
 // Close sends the kept write and closes the connection.
 func (c *Conn) Close() error {
+	defer c.stopTimeouts()
 	err := c.flushHeld()
 	return errors.Join(err, c.TCPConn.Close())
 }

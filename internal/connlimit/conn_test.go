@@ -108,19 +108,26 @@ func TestLazyWriteDeadline(t *testing.T) {
 		began := time.Now()
 		c.SetWriteDeadline(began.Add(tc.first))
 		c.SetWriteDeadline(began.Add(tc.then))
-		chunk := make([]byte, 1<<20) // the client never reads: the buffers fill and Write blocks
-		var err error
-		for err == nil && time.Since(began) < 5*time.Second {
-			_, err = c.Write(chunk)
-		}
-		took := time.Since(began)
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Errorf("%s: Write: %v, want a timeout", tc.desc, err)
-		}
-		if took < tc.min || took > tc.max {
+		if took := writeUntilTimeout(t, c, began); took < tc.min || took > tc.max {
 			t.Errorf("%s: timed out after %v, want %v to %v", tc.desc, took, tc.min, tc.max)
 		}
 	}
+}
+
+// writeUntilTimeout writes to c, whose client never reads, until a write
+// times out (the buffers fill and Write blocks), and returns when that
+// was from began.
+func writeUntilTimeout(t *testing.T, c net.Conn, began time.Time) time.Duration {
+	t.Helper()
+	chunk := make([]byte, 1<<20)
+	var err error
+	for err == nil && time.Since(began) < 5*time.Second {
+		_, err = c.Write(chunk)
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Write: %v, want a timeout", err)
+	}
+	return time.Since(began)
 }
 
 // writeSyscalls is this process's write system calls so far (write,

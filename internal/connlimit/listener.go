@@ -25,8 +25,9 @@ const tooManyConns = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nCon
 // A Listener retries accept errors that a client or the descriptor limit
 // causes instead of returning them, and refuses a connection whose client
 // address already holds maxPerIP. It hands out a TCP connection as a *Conn,
-// which keeps writev and sendfile and moves its deadlines lazily; the
-// server calls Release once for each when it closes (fasthttp:
+// which keeps writev and sendfile, moves its deadlines lazily and can
+// enforce the server's timeouts itself; the server calls Release once for
+// each when it closes, and Active and Idle for its requests (fasthttp:
 // Server.ConnState).
 type Listener struct {
 	net.Listener
@@ -34,6 +35,7 @@ type Listener struct {
 	onRetry  func(error)   // told of each accept error before the backoff; may be nil
 	slack    time.Duration // of the Conns handed out (see Conn); 0: every deadline set goes through
 	gather   int           // of the Conns handed out (see Conn.Write); 0: off
+	timeouts Timeouts      // of the Conns handed out; zero: none
 	silent   bool          // refuse by closing alone: a TLS client cannot read a plaintext 429
 
 	done      chan struct{} // closed by Close: ends a backoff
@@ -64,7 +66,8 @@ func New(ln net.Listener, maxPerIP int, onRetry func(error)) *Listener {
 // connections count against l's per-address limit, and l's counters count
 // for both. Release either listener's connections on either.
 func (l *Listener) Beside(ln net.Listener) *Listener {
-	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, slack: l.slack, done: make(chan struct{}), counts: l.counts}
+	return &Listener{Listener: ln, maxPerIP: l.maxPerIP, onRetry: l.onRetry, slack: l.slack, timeouts: l.timeouts,
+		done: make(chan struct{}), counts: l.counts}
 }
 
 // Gather makes l's connections send a write of exactly size bytes (the
@@ -79,6 +82,13 @@ func (l *Listener) Gather(size int) *Listener {
 // for by up to slack (see Conn); call it before Beside and Accept.
 func (l *Listener) LazyDeadlines(slack time.Duration) *Listener {
 	l.slack = slack
+	return l
+}
+
+// Enforce makes l's connections enforce t themselves (see Timeouts); call
+// it before Beside and Accept.
+func (l *Listener) Enforce(t Timeouts) *Listener {
+	l.timeouts = t
 	return l
 }
 
@@ -125,7 +135,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			}
 		}
 		if tc, ok := c.(*net.TCPConn); ok {
-			return newConn(tc, l.slack, l.gather), nil
+			return newConn(tc, l.slack, l.gather, l.timeouts), nil
 		}
 		return c, nil
 	}
