@@ -390,17 +390,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	case child != nil:
 		takenOver = child.HandedOver() // its supervisor was taken over
 	}
-	if takenOver != nil {
-		go func() {
-			select {
-			case <-takenOver:
-				log.Info("handed over to the new process: draining")
-				srv.HandOver()
-				handedOver()
-			case <-ctx.Done():
-			}
-		}()
-	}
+	whenTakenOver(ctx, takenOver, func() {
+		log.Info("handed over to the new process: draining")
+		srv.HandOver()
+		handedOver()
+	})
 	go handleSignals(ctx, srv, up, access, log, sig)
 	if err := srv.Serve(ctx, lns); err != nil {
 		log.Error("server stopped", "error", err)
@@ -461,14 +455,7 @@ func handleSignals(ctx context.Context, srv *edge.Server, up *handover.Upgrader,
 			case s == syscall.SIGHUP:
 				srv.Reload(edge.TriggerSIGHUP)
 			case s == syscall.SIGUSR2:
-				// nginx's binary upgrade: the binary now at this path, same
-				// arguments, gets the sockets. In its own goroutine: the new
-				// process may take seconds, and HUP/USR1 still work meanwhile.
-				if up == nil {
-					log.Warn("SIGUSR2: this process cannot hand its sockets over; ignored")
-					continue
-				}
-				go handOver(up, log)
+				startHandOver(up, log)
 			case accessLog == nil:
 				log.Info("SIGUSR1: no access log to reopen")
 			default:
@@ -493,6 +480,34 @@ func sayReady(up *handover.Upgrader, log *slog.Logger) error {
 		log.Info("serving the sockets handed over by the previous process")
 	}
 	return nil
+}
+
+// startHandOver answers SIGUSR2, nginx's binary upgrade: the binary now at
+// this path, same arguments, gets the sockets. In its own goroutine: the
+// new process may take seconds, and HUP/USR1 still work meanwhile. Without
+// up (a worker, or serve called by a test) it is logged and ignored.
+func startHandOver(up *handover.Upgrader, log *slog.Logger) {
+	if up == nil {
+		log.Warn("SIGUSR2: this process cannot hand its sockets over; ignored")
+		return
+	}
+	go handOver(up, log)
+}
+
+// whenTakenOver runs drain, in a goroutine of its own, once taken is
+// closed (a new process serves these sockets), unless ctx ends first; a
+// nil taken never closes.
+func whenTakenOver(ctx context.Context, taken <-chan struct{}, drain func()) {
+	if taken == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-taken:
+			drain()
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // handOver starts the new binary and logs how it went; on failure this

@@ -87,15 +87,11 @@ func supervise(ctx context.Context, sig <-chan os.Signal, up *handover.Upgrader,
 			sup.Serve(ctx)
 			return 1
 		}
-		go func() {
-			select {
-			case <-up.Exit():
-				log.Info("handed over to the new supervisor: draining the workers")
-				sup.HandOver()
-				handedOver()
-			case <-ctx.Done():
-			}
-		}()
+		whenTakenOver(ctx, up.Exit(), func() {
+			log.Info("handed over to the new supervisor: draining the workers")
+			sup.HandOver()
+			handedOver()
+		})
 	}
 	go handleSupervisorSignals(ctx, sup, up, log, sig)
 	if err := sup.Serve(ctx); err != nil {
@@ -122,11 +118,7 @@ func handleSupervisorSignals(ctx context.Context, sup *workers.Supervisor, up *h
 			case syscall.SIGUSR1:
 				log.Info("SIGUSR1 passed to the workers", "workers", sup.Signal(syscall.SIGUSR1))
 			case syscall.SIGUSR2:
-				if up == nil {
-					log.Warn("SIGUSR2: this process cannot hand its sockets over; ignored")
-					continue
-				}
-				go handOver(up, log)
+				startHandOver(up, log)
 			}
 		}
 	}

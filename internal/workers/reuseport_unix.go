@@ -76,8 +76,9 @@ func startListening(fd uintptr) error { return unix.Listen(int(fd), listenBacklo
 // the socket stays bound to its port (an explicit one, see Listen), so
 // that a worker inheriting it later listens again (Child.Listener). Every
 // copy of the descriptor sees it, the one kept for a binary hand-over
-// too, which closing the supervisor's own copies could not reach. Other
-// systems refuse it (ENOTCONN) and the caller closes the socket instead.
+// too, which closing the supervisor's own copies could not reach. BSDs
+// refuse shutdown on a listening socket (ENOTCONN), so it is not tried
+// there: the caller closes the socket instead.
 func unlisten(c syscall.Conn) error {
 	if runtime.GOOS != "linux" {
 		return errors.ErrUnsupported
