@@ -90,7 +90,7 @@ func TestEditTargetP99OrSlowest(t *testing.T) {
 	}{
 		{n: 5, ms: 5, what: "slowest of 5 edits"},
 		{n: 99, ms: 99, what: "slowest of 99 edits"},
-		{n: 100, ms: 99, what: "p99 of 100 edits"}, // rank ⌈0.99 × 100⌉ = 99
+		{n: 100, ms: 99, what: "p99 of 100 edits"},  // rank ⌈0.99 × 100⌉ = 99
 		{n: 250, ms: 248, what: "p99 of 250 edits"}, // rank ⌈247.5⌉ = 248
 	}
 	for _, tc := range tests {
