@@ -93,7 +93,7 @@ func TestSmoke(t *testing.T) {
 	if err := rep.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS ", "| " + scenario.LogOff + " |", "| " + scenario.OneRule} {
+	for _, want := range []string{"| corsedge |", "| bare fasthttp", "| net/http + rs/cors |", "RSS ", "| " + scenario.LogOff + " |", "| " + scenario.OneRule, "| " + scenario.OneRuleSpread} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}

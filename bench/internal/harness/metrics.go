@@ -64,15 +64,16 @@ func (m samples) sum(name string) (float64, bool) {
 	return total, found
 }
 
-// cacheCounters are corsedge's decision cache counters from /metrics.
-type cacheCounters struct{ hits, misses, evictions float64 }
+// cacheCounters are corsedge's decision cache counters from /metrics, and
+// the entries it held (a gauge: sub and add keep the later reading's).
+type cacheCounters struct{ hits, misses, evictions, entries float64 }
 
 func (c cacheCounters) sub(o cacheCounters) cacheCounters {
-	return cacheCounters{c.hits - o.hits, c.misses - o.misses, c.evictions - o.evictions}
+	return cacheCounters{c.hits - o.hits, c.misses - o.misses, c.evictions - o.evictions, c.entries}
 }
 
 func (c cacheCounters) add(o cacheCounters) cacheCounters {
-	return cacheCounters{c.hits + o.hits, c.misses + o.misses, c.evictions + o.evictions}
+	return cacheCounters{c.hits + o.hits, c.misses + o.misses, c.evictions + o.evictions, o.entries}
 }
 
 // readCacheCounters scrapes corsedge's decision cache counters.
@@ -93,5 +94,6 @@ func readCacheCounters(ctx context.Context, admin string) (cacheCounters, error)
 		}
 		*p = v
 	}
+	c.entries, _ = m.sum("corsedge_decision_cache_entries") // a gauge older builds lack
 	return c, nil
 }

@@ -146,6 +146,15 @@ func (h *harness) startAll(ctx context.Context, sc *scenario.Scenario, sec *repo
 		rivals = append(rivals, base)
 		sec.Rows = append(sec.Rows, base.row)
 	}
+	if sc.Sites {
+		spread, err := h.sameSpread(ctx, sc, ce)
+		if err != nil {
+			return ce, rivals, err
+		}
+		rivals = append(rivals, spread)
+		sec.Rows = append(sec.Rows, spread.row)
+		sec.Notes = append(sec.Notes, baselinesNote(sc))
+	}
 	for _, p := range append(variants(sc.Against), h.peers[sc.Suite]...) {
 		c, row := h.startPeer(ctx, sc, p, ref)
 		sec.Rows = append(sec.Rows, row)
@@ -206,12 +215,12 @@ func annotate(sc *scenario.Scenario, ce *contender, rivals, servers []*contender
 				mib(c.row.RSSBefore), mib(c.row.RSSAfter), mib(c.row.RSSAfter-c.row.RSSBefore)))
 		}
 	}
-	if ce.cache {
-		n := ce.seen.hits + ce.seen.misses
-		ce.row.Notes = append(ce.row.Notes, fmt.Sprintf("decision cache over the timed runs: %.1f%% misses (%.0f of %.0f), %.0f evictions",
-			100*ce.seen.misses/max(n, 1), ce.seen.misses, n, ce.seen.evictions))
-	}
 	for _, c := range append([]*contender{ce}, rivals...) {
+		if c.cache {
+			n := c.seen.hits + c.seen.misses
+			c.row.Notes = append(c.row.Notes, fmt.Sprintf("decision cache over the timed runs: %.1f%% misses (%.0f of %.0f), %.0f evictions; "+
+				"%.0f entries held after the last", 100*c.seen.misses/max(n, 1), c.seen.misses, n, c.seen.evictions, c.seen.entries))
+		}
 		if c.row.Errors > 0 {
 			c.row.Notes = append(c.row.Notes, fmt.Sprintf("**%d errors**, first: %s", c.row.Errors, c.row.FirstError))
 		}
@@ -290,7 +299,7 @@ func (h *harness) reference(ctx context.Context, sc *scenario.Scenario, ce *cont
 		return nil, errors.New("corsedge kept the connection open after Connection: close")
 	}
 	if sc.Sites {
-		if h.siteRefs, err = h.siteShapes(ctx, sc, ce.proc.Addr, ce.tls); err != nil {
+		if h.siteRefs, err = siteShapes(ctx, sc, sc.Request, ce.proc.Addr, ce.tls); err != nil {
 			return nil, fmt.Errorf("corsedge: %v", err)
 		}
 	}
@@ -351,7 +360,7 @@ func (h *harness) startPeer(ctx context.Context, sc *scenario.Scenario, p *peers
 	}
 	diffs, notes := scenario.Compare(ref, shape, sc.Checks)
 	if sc.Sites && len(diffs) == 0 {
-		diffs, err = h.compareSites(ctx, sc, proc.Addr, conf)
+		diffs, err = compareSites(ctx, sc, h.siteRefs, proc.Addr, conf)
 		if err != nil {
 			diffs = append(diffs, err.Error())
 		}

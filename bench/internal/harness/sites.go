@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -68,33 +69,33 @@ func probePositions(n int) []int64 {
 	return out
 }
 
-// siteShapes probes the server at addr at every probe position and checks
-// that each answer has the status the position must get.
-func (h *harness) siteShapes(ctx context.Context, sc *scenario.Scenario, addr string, conf *tls.Config) ([]siteShape, error) {
+// siteShapes probes the server at addr with req's rotation at every probe
+// position and checks that each answer has the status the position must get.
+func siteShapes(ctx context.Context, sc *scenario.Scenario, req load.Request, addr string, conf *tls.Config) ([]siteShape, error) {
 	var out []siteShape
-	for _, pos := range probePositions(sc.Request.Sites.Count) {
-		req, allowed := sc.Request.Fixed(pos)
-		shape, err := scenario.Probe(ctx, addr, conf, req)
+	for _, pos := range probePositions(req.Sites.Count) {
+		fixed, allowed := req.Fixed(pos)
+		shape, err := scenario.Probe(ctx, addr, conf, fixed)
 		if err != nil {
 			return nil, err
 		}
 		want := sc.Status
-		if !allowed && sc.Request.Sites.Refused != 0 {
-			want = sc.Request.Sites.Refused
+		if !allowed && req.Sites.Refused != 0 {
+			want = req.Sites.Refused
 		}
 		if shape.Status != want {
-			return nil, fmt.Errorf("%s %s from %s: %d, want %d", req.Method, req.Path, req.Header[0][1], shape.Status, want)
+			return nil, fmt.Errorf("%s %s from %s: %d, want %d", fixed.Method, fixed.Path, fixed.Header[0][1], shape.Status, want)
 		}
-		out = append(out, siteShape{pos: pos, req: req, allowed: allowed, shape: shape})
+		out = append(out, siteShape{pos: pos, req: fixed, allowed: allowed, shape: shape})
 	}
 	return out, nil
 }
 
 // compareSites lists how the server at addr answers otherwise than
-// corsedge did at the probe positions.
-func (h *harness) compareSites(ctx context.Context, sc *scenario.Scenario, addr string, conf *tls.Config) ([]string, error) {
+// corsedge did (refs) at the probe positions.
+func compareSites(ctx context.Context, sc *scenario.Scenario, refs []siteShape, addr string, conf *tls.Config) ([]string, error) {
 	var diffs []string
-	for _, ref := range h.siteRefs {
+	for _, ref := range refs {
 		shape, err := scenario.Probe(ctx, addr, conf, ref.req)
 		if err != nil {
 			return nil, err
@@ -126,6 +127,67 @@ func (h *harness) oneRule(ctx context.Context, sc *scenario.Scenario, ce *conten
 	row := &report.Row{Label: fmt.Sprintf("%s (`%s %s`, the cors suite's table)", scenario.OneRule, sc.Baseline.Method, sc.Baseline.Path),
 		Generator: ce.gen.Name(), Notes: []string{"ratio columns: the sites corsedge ÷ this row"}}
 	return &contender{row: row, proc: proc, req: *sc.Baseline, status: sc.Status, gen: ce.gen}, nil
+}
+
+// sameSpread starts corsedge on one rule allowing every site
+// (fixture.WriteOneRule) over the sites tree, a process of its own, timed
+// with sc's rotation but for its refused positions, whose origins are the
+// next site's name in another domain (scenario.SpreadRefusedDomain): the
+// next site's own origin would be allowed by the one rule. Its table is
+// one rule; the spread of its requests, their (origin, prefix) pairs and
+// files, is the sites corsedge's. Its answers are held, at every probe
+// position of its own rotation, to the sites corsedge's answers to the
+// same requests, refusals included.
+func (h *harness) sameSpread(ctx context.Context, sc *scenario.Scenario, ce *contender) (*contender, error) {
+	rules, err := h.sites.WriteOneRule()
+	if err != nil {
+		return nil, err
+	}
+	req := sc.Request
+	r := *req.Sites
+	r.RefusedDomain = scenario.SpreadRefusedDomain
+	req.Sites = &r
+	refs, err := siteShapes(ctx, sc, req, ce.proc.Addr, nil)
+	if err != nil {
+		return nil, fmt.Errorf("corsedge on the sites table, sent the one-rule row's rotation: %v", err)
+	}
+	proc, err := peers.Start(h.env, peers.Corsedge, peers.Launch{Sites: h.sites, SitesRules: rules, Admin: true})
+	if err != nil {
+		return nil, err
+	}
+	_, err = siteShapes(ctx, sc, req, proc.Addr, nil)
+	var diffs []string
+	if err == nil {
+		diffs, err = compareSites(ctx, sc, refs, proc.Addr, nil)
+	}
+	if err == nil && len(diffs) > 0 {
+		err = fmt.Errorf("answers otherwise than the sites corsedge: %s", strings.Join(diffs, "; "))
+	}
+	if err != nil {
+		proc.Stop()
+		return nil, fmt.Errorf("%s: %v", scenario.OneRuleSpread, err)
+	}
+	row := &report.Row{Label: fmt.Sprintf("%s (`paths = [\"%s\"]`, `origins = [\"%s\"]`, the sites tree)",
+		scenario.OneRuleSpread, fixture.SitePrefix, fixture.OneRuleOrigin),
+		Generator: ce.gen.Name(), Notes: []string{"ratio columns: the sites corsedge ÷ this row",
+			fmt.Sprintf("the sites corsedge's rotation, but the refused tenth from `https://site(N+1).%s` (the next site's own origin "+
+				"would be allowed by the one rule): as many distinct (origin, prefix) pairs, five a site", scenario.SpreadRefusedDomain)}}
+	return &contender{row: row, proc: proc, req: req, status: sc.Status, gen: ce.gen, cache: true}, nil
+}
+
+// baselinesNote says what each of the sites suite's two baselines isolates.
+func baselinesNote(sc *scenario.Scenario) string {
+	n := sc.Request.Sites.Count
+	return fmt.Sprintf("Two baselines, each a corsedge of its own, timed in alternation with the sites corsedge. "+
+		"`%s` is the cors suite's one-rule table sent one request over and over (`%s %s`): one origin, one path, one file, "+
+		"one decision-cache entry; the sites corsedge's ratio to it is what %d rules and the spread of the requests cost together. "+
+		"`%s` is one rule allowing every site's origins (`%s`, the site rules' settings), over the same %d files, sent the same "+
+		"rotation (%d (origin, prefix) pairs in its decision cache, %d files read in turn) but for the refused tenth, sent from "+
+		"`https://site(N+1).%s`; the ratio to it is what %d rules cost over one rule, the requests being the same. "+
+		"What the first ratio has beyond the second is the spread's own cost (cache entries and files that no longer fit the "+
+		"CPU caches), which no rule table can remove.",
+		scenario.OneRule, sc.Baseline.Method, sc.Baseline.Path, n, scenario.OneRuleSpread, fixture.OneRuleOrigin, n,
+		5*n, n, scenario.SpreadRefusedDomain, n)
 }
 
 // lifecycle times what a many-sites deployment waits for: one-site edits
@@ -253,17 +315,40 @@ func (h *harness) editsUnderLoad(ctx context.Context, sc *scenario.Scenario, row
 	return nil
 }
 
-// durations spells a set of timings: the median and the range, or the slowest.
-func durations(ds []time.Duration, slowest bool) string {
+// durations spells a set of timings: the median and the range, or for
+// edits the median, the p99 (nearest rank) and the slowest.
+func durations(ds []time.Duration, edits bool) string {
 	if len(ds) == 0 {
 		return "none"
 	}
 	s := slices.Sorted(slices.Values(ds))
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/1e6) }
-	if slowest {
-		return fmt.Sprintf("median %s, slowest %s", ms(s[len(s)/2]), ms(s[len(s)-1]))
+	if edits {
+		return fmt.Sprintf("median %s, p99 %s, slowest %s", ms(s[len(s)/2]), ms(nearestRank(s, 0.99)), ms(s[len(s)-1]))
 	}
 	return fmt.Sprintf("median %s (%s–%s)", ms(s[len(s)/2]), ms(s[0]), ms(s[len(s)-1]))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/1e6) }
+
+// nearestRank is the q-quantile of sorted by the nearest-rank method: the
+// smallest value at least q of the values are at or under.
+func nearestRank(sorted []time.Duration, q float64) time.Duration {
+	rank := int(math.Ceil(q * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// minP99Edits is how many edits make a p99 worth judging: under it, the
+// edit target reads the slowest edit instead.
+const minP99Edits = 100
+
+// editFigure is the edit time the target judges, and its name: the p99
+// (nearest rank) of at least minP99Edits edits, else the slowest.
+func editFigure(ds []time.Duration) (time.Duration, string) {
+	s := slices.Sorted(slices.Values(ds))
+	if len(s) >= minP99Edits {
+		return nearestRank(s, 0.99), fmt.Sprintf("p99 of %d edits", len(s))
+	}
+	return s[len(s)-1], fmt.Sprintf("slowest of %d edits (a p99 needs %d)", len(s), minP99Edits)
 }
 
 // sitesDir times corsedge on the directory layout, one file per site

@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"corsedge/bench/internal/report"
 	"corsedge/bench/internal/scenario"
@@ -50,5 +52,52 @@ func TestTargetsOfAScenarioWithoutCorsedge(t *testing.T) {
 	got := targets(sc, sections)
 	if len(got) != 1 || !got[0].NotRun || got[0].Met {
 		t.Fatalf("got %+v, want one target not run", got)
+	}
+}
+
+// The sites suite's two baselines share a label prefix: each target must
+// read its own row, the one-rule row (listed first) and the same-spread one.
+func TestTargetsOfTheTwoOneRuleBaselines(t *testing.T) {
+	sc := []*scenario.Scenario{{Name: "sites", Targets: []scenario.Target{
+		{Goal: "strict", Row: scenario.OneRule, Metric: "cpu", Max: 1.05},
+		{Goal: "spread", Row: scenario.OneRuleSpread, Metric: "cpu", Max: 1.05},
+	}}}
+	sections := []*report.Section{{Name: "sites", Rows: []*report.Row{
+		{Label: "corsedge"},
+		{Label: scenario.OneRule + " (`OPTIONS /js/app.js`)", CPURatio: []float64{1.2}},
+		{Label: scenario.OneRuleSpread + " (one rule)", CPURatio: []float64{1.01}},
+	}}}
+	got := targets(sc, sections)
+	if len(got) != 2 || got[0].Met || !got[1].Met || !strings.Contains(got[1].Measured, "1.010") {
+		t.Fatalf("got %+v, want the strict target at 1.2 (not met), the spread one at 1.01 (met)", got)
+	}
+}
+
+// The edit target reads the p99 (nearest rank) of 100 edits or more, the
+// slowest of fewer, and says which.
+func TestEditTargetP99OrSlowest(t *testing.T) {
+	edits := func(n int) []time.Duration {
+		var ds []time.Duration
+		for i := range n {
+			ds = append(ds, time.Duration(i+1)*time.Millisecond) // 1..n ms
+		}
+		return ds
+	}
+	tests := []struct {
+		n    int
+		ms   float64
+		what string
+	}{
+		{n: 5, ms: 5, what: "slowest of 5 edits"},
+		{n: 99, ms: 99, what: "slowest of 99 edits"},
+		{n: 100, ms: 99, what: "p99 of 100 edits"},  // rank ⌈0.99 × 100⌉ = 99
+		{n: 250, ms: 248, what: "p99 of 250 edits"}, // rank ⌈247.5⌉ = 248
+	}
+	for _, tc := range tests {
+		sec := &report.Section{Rows: []*report.Row{{Label: "corsedge", Edits: edits(tc.n)}}}
+		x, measured, ok := lifecycleFigure(sec, scenario.Target{Metric: "edit"})
+		if !ok || x != tc.ms || !strings.Contains(measured, tc.what) {
+			t.Errorf("%d edits: %v ms, %q; want %v ms, %q", tc.n, x, measured, tc.ms, tc.what)
+		}
 	}
 }

@@ -17,6 +17,20 @@ type Sites struct {
 	// Refused is the status a refused position must be answered with; 0
 	// means the same as the allowed ones (a GET: the asset without CORS headers).
 	Refused int
+	// RefusedDomain, when set, replaces "example" in the refused positions'
+	// origins: https://site(n+1).RefusedDomain. The zero value sends the
+	// next site's own origin, which a table of one rule allowing every site
+	// would allow; "invalid" keeps those positions refused there, with as
+	// many distinct refused origins as before.
+	RefusedDomain string
+}
+
+// refusedDomain is the domain of the refused positions' origins.
+func (s *Sites) refusedDomain() string {
+	if s.RefusedDomain == "" {
+		return "example"
+	}
+	return s.RefusedDomain
 }
 
 // siteSlots spreads each site's requests over its origins: two exact, the
@@ -42,7 +56,7 @@ func (s *Sites) At(i int64) (origin, path string, allowed bool) {
 		if n == 1 {
 			other = 2 // no other site: an origin no rule names
 		}
-		return "https://site" + strconv.FormatInt(other, 10) + ".example", path, false
+		return "https://site" + strconv.FormatInt(other, 10) + "." + s.refusedDomain(), path, false
 	}
 	return "https://" + slot + "site" + strconv.FormatInt(site, 10) + ".example", path, true
 }
@@ -66,6 +80,7 @@ func (s *Sites) lua(start int64) string {
 		slots[i] = luaString(sl)
 	}
 	return fmt.Sprintf(`local count, prefix, file, pos = %d, %s, %s, %d
+local refused_domain = %s
 local slots = {%s}
 local threads = {}
 function setup(thread)
@@ -82,7 +97,7 @@ function request()
     local other = site %% count + 1
     if count == 1 then other = 2 end
     refused = refused + 1
-    wrk.headers["Origin"] = "https://site" .. other .. ".example"
+    wrk.headers["Origin"] = "https://site" .. other .. "." .. refused_domain
   else
     wrk.headers["Origin"] = "https://" .. slot .. "site" .. site .. ".example"
   end
@@ -93,5 +108,5 @@ function refused_sent()
   for _, t in ipairs(threads) do n = n + t:get("refused") end
   return n
 end
-`, s.Count, luaString(s.Prefix), luaString(s.File), start, strings.Join(slots, ", "), luaString(refusedSlot))
+`, s.Count, luaString(s.Prefix), luaString(s.File), start, luaString(s.refusedDomain()), strings.Join(slots, ", "), luaString(refusedSlot))
 }

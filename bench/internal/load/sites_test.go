@@ -2,9 +2,11 @@ package load
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +42,39 @@ func TestSitesAt(t *testing.T) {
 	}
 	if got, want := len(pairs), 5*s.Count; got != want {
 		t.Errorf("%d distinct (origin, path) pairs over 10×Count positions, want %d (five origins a site)", got, want)
+	}
+}
+
+// RefusedDomain changes the refused positions' origins only: the allowed
+// positions are today's, each refused origin is the next site's name in
+// the other domain, and there are as many distinct refused origins (one a
+// site) and pairs as without it.
+func TestSitesRefusedDomain(t *testing.T) {
+	today := &Sites{Count: 30, Prefix: "/s/", File: "f", Refused: 403}
+	other := *today
+	other.RefusedDomain = "invalid"
+	foreign := regexp.MustCompile(`^https://site(\d+)\.invalid$`)
+	refusedOrigins, pairs := map[string]bool{}, map[string]bool{}
+	for i := range int64(10 * today.Count) {
+		o0, p0, a0 := today.At(i)
+		o1, p1, a1 := other.At(i)
+		if p0 != p1 || a0 != a1 {
+			t.Fatalf("position %d: path or allowed changed: %s %v, %s %v", i, p0, a0, p1, a1)
+		}
+		pairs[o1+" "+p1] = true
+		if a1 {
+			if o0 != o1 {
+				t.Errorf("position %d: allowed origin %s became %s", i, o0, o1)
+			}
+			continue
+		}
+		if want := strings.Replace(o0, ".example", ".invalid", 1); o1 != want || !foreign.MatchString(o1) {
+			t.Errorf("position %d: refused origin %s, want %s", i, o1, want)
+		}
+		refusedOrigins[o1] = true
+	}
+	if len(refusedOrigins) != today.Count || len(pairs) != 5*today.Count {
+		t.Errorf("%d distinct refused origins and %d pairs, want %d and %d", len(refusedOrigins), len(pairs), today.Count, 5*today.Count)
 	}
 }
 
@@ -112,9 +147,51 @@ func TestParseWrkSites(t *testing.T) {
 		}
 	}
 	script := wrkScript(Request{Method: "OPTIONS", Path: "/s/N/f", Sites: s}, 7)
-	for _, want := range []string{"function request", "wrk.format(nil, prefix .. site", "refused = refused + 1", "refused=%d"} {
+	for _, want := range []string{"function request", "wrk.format(nil, prefix .. site", "refused = refused + 1", "refused=%d", `local refused_domain = "example"`} {
 		if !strings.Contains(script, want) {
 			t.Errorf("script lacks %q:\n%s", want, script)
+		}
+	}
+}
+
+// wrk's Lua computes the same rotation as Sites.At, with and without
+// RefusedDomain: over a second of wrk against a server that records what
+// it is sent, the (origin, path) pairs are exactly those of every position.
+func TestWrkSitesRotation(t *testing.T) {
+	bin := FindWrk()
+	if bin == "" {
+		t.Skip("wrk is not installed")
+	}
+	for _, domain := range []string{"", "invalid"} {
+		s := &Sites{Count: 12, Prefix: "/s/", File: "f", RefusedDomain: domain}
+		var mu sync.Mutex
+		seen := map[string]bool{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[r.Header.Get("Origin")+" "+r.URL.Path] = true
+			mu.Unlock()
+		}))
+		w := &Wrk{Path: bin, Threads: 2, Dir: t.TempDir()}
+		res, err := w.Run(context.Background(), Request{Method: "GET", Path: "/s/N/f", Sites: s},
+			Options{Addr: strings.TrimPrefix(srv.URL, "http://"), Conns: 4, Duration: time.Second, Status: 200})
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for i := range int64(10 * s.Count) {
+			origin, path, _ := s.At(i)
+			want[origin+" "+path] = true
+		}
+		if res.Requests < 10*int64(s.Count) || !maps.Equal(seen, want) {
+			t.Errorf("domain %q: %d requests; wrk sent %d pairs, At has %d; wrk's alone: %v", domain, res.Requests, len(seen), len(want),
+				slices.Sorted(func(yield func(string) bool) {
+					for k := range seen {
+						if !want[k] && !yield(k) {
+							return
+						}
+					}
+				}))
 		}
 	}
 }

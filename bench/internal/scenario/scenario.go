@@ -37,8 +37,10 @@ type Scenario struct {
 	// Sites: every server serves the sites fixture (one rule per site);
 	// Request.Sites rotates over them, its Count set by the harness. A
 	// Baseline then runs on a corsedge of its own with the shared one-rule
-	// fixture: the table size's cost. Lifecycle also times start-up and
-	// one-site edits to effect under load.
+	// fixture (OneRule), and a second corsedge on one rule allowing every
+	// site is sent the same rotation (OneRuleSpread): the table size's cost
+	// with the spread of the requests, and without it. Lifecycle also
+	// times start-up and one-site edits to effect under load.
 	Sites, Lifecycle bool
 	// PerCount: a scale suite template, run once per server core count
 	// (AtCount); Cores, when set, is that count: the servers get cores
@@ -68,7 +70,8 @@ type Target struct {
 	Row string
 	// Metric is "cpu" (CPU per request), "rps" (requests per second),
 	// "rss" (resident memory growth over the scenario, in MiB), "startup"
-	// (the median start-up, ms) or "edit" (the slowest edit to effect, ms).
+	// (the median start-up, ms) or "edit" (the p99 edit to effect, nearest
+	// rank, of 100 edits or more, else the slowest, ms).
 	Metric string
 	// Max bounds the median ratio (cpu) or the growth (rss) from above;
 	// Min bounds the median ratio (rps) from below. Zero means unbounded.

@@ -15,6 +15,19 @@ const DefaultSites = 10_000
 // on the cors suite's one-rule table, a process of its own.
 const OneRule = "corsedge, one rule"
 
+// OneRuleSpread is the label prefix of the sites suite's second baseline
+// row: corsedge on one rule that allows every site (fixture.WriteOneRule),
+// over the same tree, sent the same rotation but for its refused positions
+// (SpreadRefusedDomain). Against it, the sites corsedge's ratio is what the
+// 10,000 rules cost, the spread of the requests being the same on both.
+const OneRuleSpread = "corsedge, one rule, the same spread"
+
+// SpreadRefusedDomain is the domain of OneRuleSpread's refused origins
+// (https://site(n+1).invalid): the next site's own origin, which the sites
+// table refuses on another site's path, the one rule allows, so that row is
+// sent one outside the rule's domain, as many distinct ones, one a site.
+const SpreadRefusedDomain = "invalid"
+
 // sitesRequest is a request of the sites suite: its Origin and path rotate
 // over every site and its subdomains, one in ten refused.
 func sitesRequest(method string, refused int, header ...[2]string) load.Request {
@@ -31,6 +44,9 @@ func sitesSuite() []*Scenario {
 		return []Target{
 			{Goal: fmt.Sprintf("%s over 10,000 sites: corsedge CPU/request ≤ 1.05 × its own on one rule", what),
 				Row: OneRule, Metric: "cpu", Max: 1.05},
+			{Goal: fmt.Sprintf("%s over 10,000 sites: corsedge CPU/request ≤ 1.05 × its own on one rule sent the same requests "+
+				"(what 10,000 rules cost over one rule)", what),
+				Row: OneRuleSpread, Metric: "cpu", Max: 1.05},
 			{Goal: fmt.Sprintf("%s over 10,000 sites: corsedge CPU/request ≤ 1.0 × nginx's", what),
 				Row: "nginx", Metric: "cpu", Max: 1},
 		}
@@ -44,7 +60,7 @@ func sitesSuite() []*Scenario {
 			Status: 204, Sites: true, Lifecycle: true, Fill: true, Baseline: &pre, Checks: corsChecks,
 			Targets: append(targets("preflight"),
 				Target{Goal: "start-up with 10,000 sites (exec to the first 204) < 1 s", Metric: "startup", Max: 1000},
-				Target{Goal: "one-site edit to effect, under load, slowest of the edits < 200 ms", Metric: "edit", Max: 200}),
+				Target{Goal: "one-site edit to effect, under load, p99 of the edits (the slowest under 100 edits) < 200 ms", Metric: "edit", Max: 200}),
 		},
 		{
 			Name: "sites-get", Suite: "sites",
