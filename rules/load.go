@@ -395,6 +395,10 @@ func (f *parsedFile) validate(main bool, defaults settings, mainSum [sha256.Size
 	if f.cfg != nil {
 		if main {
 			f.rules = c.validate(f.cfg)
+			// A main file is validated once, under its own [defaults]:
+			// its decoded entries are not needed again (for a long file's
+			// segments the Loader keeps its own).
+			f.cfg.rules = nil
 		} else {
 			f.rules = c.validateEntries(f.cfg, defaults)
 		}
