@@ -37,6 +37,9 @@ type Loader struct {
 	prev   *scan                   // the last Load's included files, when it found them all
 	parses atomic.Uint64
 	statN  atomic.Uint64 // included files stat'ed, for tests
+
+	segments      map[[sha256.Size]byte]*segment // the last main file's, by SHA-256
+	segmentParses atomic.Uint64
 }
 
 type fileKey struct {
@@ -103,7 +106,9 @@ func (l *Loader) decodeMain(path string, src []byte) *parsedFile {
 	main := l.cached(path, sum)
 	if main == nil {
 		main = &parsedFile{key: fileKey{path, sum}, src: src}
-		main.decode(false)
+		if !main.decodeSegments(l) {
+			main.decode(false)
+		}
 		l.parses.Add(1)
 	}
 	return main
@@ -272,19 +277,25 @@ func (l *Loader) include(name string, verify bool) (*parsedFile, error) {
 
 // decodeAll decodes files on every core: each file's decoding is its own.
 func (l *Loader) decodeAll(files []*parsedFile) {
+	inParallel(len(files), func(i int) { files[i].decode(true) })
+	l.parses.Add(uint64(len(files)))
+}
+
+// inParallel calls f(i) for every i below n, on as many goroutines as
+// there are cores, and returns when all calls have.
+func inParallel(n int, f func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(files)); i = next.Add(1) - 1 {
-				files[i].decode(true)
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				f(int(i))
 			}
 		}()
 	}
 	wg.Wait()
-	l.parses.Add(uint64(len(files)))
 }
 
 // readReason is a read error without the "read PATH:" the Problem's File says.
@@ -384,6 +395,10 @@ func (f *parsedFile) validate(main bool, defaults settings, mainSum [sha256.Size
 	if f.cfg != nil {
 		if main {
 			f.rules = c.validate(f.cfg)
+			// A main file is validated once, under its own [defaults]:
+			// its decoded entries are not needed again (for a long file's
+			// segments the Loader keeps its own).
+			f.cfg.rules = nil
 		} else {
 			f.rules = c.validateEntries(f.cfg, defaults)
 		}
@@ -402,19 +417,8 @@ func build(files []*parsedFile) (*Table, error) {
 	if main.cfg != nil {
 		defaults = main.cfg.defaults.inherit(builtinDefaults)
 	}
-	var wg sync.WaitGroup
-	var next atomic.Int64
 	rest := files[1:]
-	for range min(runtime.GOMAXPROCS(0), len(rest)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(rest)); i = next.Add(1) - 1 {
-				rest[i].validate(false, defaults, main.key.sum)
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(len(rest), func(i int) { rest[i].validate(false, defaults, main.key.sum) })
 
 	var all []error
 	var warnings []*Problem

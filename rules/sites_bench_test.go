@@ -99,6 +99,53 @@ func BenchmarkReloadOneSite(b *testing.B) {
 	}
 }
 
+// BenchmarkReloadOneRuleInFile is a reload after one site's rule was
+// edited in a single rules.toml of 10,000: the file is read whole, but only
+// the segment holding the edited rule is decoded again. decode-ms is Load
+// alone (split, hash, decode), compile-ms is Compile.
+func BenchmarkReloadOneRuleInFile(b *testing.B) {
+	const n = 10000
+	sites := make([]string, n)
+	for i := range sites {
+		sites[i] = siteSrc(i, "")
+	}
+	file := func() []byte { return []byte("version = 1\n\n" + strings.Join(sites, "\n")) }
+	main := filepath.Join(b.TempDir(), "rules.toml")
+	l := rules.NewLoader(readAll)
+	snap, err := l.Load(main, file(), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.Compile(snap); err != nil {
+		b.Fatal(err)
+	}
+	var decode, compile int64
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		sites[i*7919%n] = siteSrc(i*7919%n, fmt.Sprintf(", \"https://v%d.example\"", i))
+		src := file()
+		before := l.SegmentParses()
+		b.StartTimer()
+		start := testingNow()
+		snap, err := l.Load(main, src, false)
+		decode += testingSince(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = testingNow()
+		table, err := l.Compile(snap)
+		compile += testingSince(start)
+		if err != nil || len(table.Rules()) != n {
+			b.Fatal(err)
+		}
+		if got := l.SegmentParses() - before; got != 1 {
+			b.Fatalf("%d segments decoded, want 1", got)
+		}
+	}
+	b.ReportMetric(float64(decode)/float64(b.N)/1e6, "decode-ms")
+	b.ReportMetric(float64(compile)/float64(b.N)/1e6, "compile-ms")
+}
+
 // BenchmarkTableMemory reports the heap a compiled table holds per rule
 // (runtime.MemStats after GC), the source bytes and the parse dropped.
 func BenchmarkTableMemory(b *testing.B) {

@@ -86,6 +86,16 @@ func (s *scanner) keyValue() bool {
 	return s.value(e)
 }
 
+// keyValueInto reads "key = value" as keyValue does, into e rather than
+// the current table.
+func (s *scanner) keyValueInto(e *entry) bool {
+	if !s.skipKey() || !s.consume('=') {
+		return false
+	}
+	s.skipSpace()
+	return s.value(e)
+}
+
 // key reads a bare, quoted or dotted key and the blanks before and after it. Parts of
 // a dotted key are joined by "." without their quotes or the blanks around
 // the dots, so `a . "b"` reads as "a.b". That loses the difference between
@@ -103,6 +113,34 @@ func (s *scanner) key() (string, bool) {
 			return name.String(), true
 		}
 		name.WriteByte('.')
+	}
+}
+
+// skipKey reads a key as key does, without building its name.
+func (s *scanner) skipKey() bool {
+	for {
+		s.skipSpace()
+		start := s.off
+		switch s.peek() {
+		case '"':
+			if !s.basicString() {
+				return false
+			}
+		case '\'':
+			if !s.literalString() {
+				return false
+			}
+		default:
+			for s.off < len(s.src) && isBare(s.src[s.off]) {
+				s.off++
+			}
+			if s.off == start {
+				return false
+			}
+		}
+		if !s.consume('.') {
+			return true
+		}
 	}
 }
 
