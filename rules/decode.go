@@ -28,7 +28,13 @@ type checker struct {
 	pos      *tomlpos.Index // scanned from src at the first problem: a good file never pays for it
 	problems []*Problem
 	faulty   map[place]bool // keys with a problem, element problems counted on their key too
+	// base counts the entries of the file before those validated here:
+	// a segment of a long main file (segments.go) is validated alone.
+	base entryBase
 }
+
+// entryBase counts [[rule]] and [[cache]] entries.
+type entryBase struct{ rules, cache int }
 
 // place is a key of one section entry, as reported finds it.
 type place struct {

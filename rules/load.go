@@ -38,7 +38,7 @@ type Loader struct {
 	parses atomic.Uint64
 	statN  atomic.Uint64 // included files stat'ed, for tests
 
-	segments      map[[sha256.Size]byte]*segment // the last main file's, by SHA-256
+	segments      map[[sha256.Size]byte][]*segment // the last main file's, by SHA-256, in file order
 	segmentParses atomic.Uint64
 }
 
@@ -365,6 +365,11 @@ type parsedFile struct {
 	nDecode int            // problems found decoding
 	faulty  map[place]bool // keys faulty after decoding
 
+	// A long main file's segments (segments.go), and the SHA-256 of what
+	// comes before them; segs is nil for a file decoded whole.
+	segs    []*segment
+	headSum [sha256.Size]byte
+
 	validFor  [sha256.Size]byte // the main file's sum the rules were validated under
 	validated bool
 	rules     []*Rule
@@ -393,13 +398,15 @@ func (f *parsedFile) validate(main bool, defaults settings, mainSum [sha256.Size
 	c.faulty = maps.Clone(f.faulty)
 	f.rules = nil
 	if f.cfg != nil {
-		if main {
+		switch {
+		case main && f.segs != nil:
+			f.rules = f.validateSegments(c.validateDefaults(f.cfg))
+		case main:
 			f.rules = c.validate(f.cfg)
 			// A main file is validated once, under its own [defaults]:
-			// its decoded entries are not needed again (for a long file's
-			// segments the Loader keeps its own).
+			// its decoded entries are not needed again.
 			f.cfg.rules = nil
-		} else {
+		default:
 			f.rules = c.validateEntries(f.cfg, defaults)
 		}
 	}

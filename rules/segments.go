@@ -27,10 +27,28 @@ const (
 	maxSegmentSpan = 8 * segmentSpan
 )
 
-// A segment is a decoded run of [[rule]] and [[cache]] entries.
+// A segment is one run of [[rule]] and [[cache]] entries of a main file:
+// its decode, shared by every segment of the same bytes, and its rules as
+// last validated.
 type segment struct {
+	*decoded
+	valid    segmentValidity // what rules were validated under
+	rules    []*Rule
+	problems []*Problem // of the last validation; a segment with any is validated again
+}
+
+// decoded is a segment's bytes, decoded.
+type decoded struct {
 	src []byte  // until decoded
 	cfg *config // nil when the segment alone has a problem
+}
+
+// segmentValidity is what a segment's validation depends on beyond its
+// bytes: the head, which holds [defaults], and the entries before it,
+// which number its rules.
+type segmentValidity struct {
+	head [sha256.Size]byte
+	base entryBase
 }
 
 // splitMain cuts src into the head, everything before its first [[rule]]
@@ -108,47 +126,78 @@ func (f *parsedFile) decodeSegments(l *Loader) bool {
 	if ix := tomlpos.Scan(head); ix.Key("", 0, "rule").Known() || ix.Key("", 0, "cache").Known() {
 		return false
 	}
+	// Each position gets a segment of its own, to be validated under its
+	// own entry numbers; the same bytes twice share one decode.
+	last := l.segments
+	kept := make(map[[sha256.Size]byte][]*segment, len(parts))
+	byBytes := make(map[[sha256.Size]byte]*decoded, len(parts))
 	segs := make([]*segment, len(parts))
-	kept := make(map[[sha256.Size]byte]*segment, len(parts))
-	var pending []*segment
+	var pending []*decoded
 	for i, p := range parts {
 		sum := sha256.Sum256(p)
-		s := l.segments[sum]
-		if s == nil {
-			s = kept[sum] // the same text twice in one file
+		var s *segment
+		if old := last[sum]; len(old) > 0 {
+			s, last[sum] = old[0], old[1:]
+		} else {
+			d := byBytes[sum]
+			if d == nil {
+				d = &decoded{src: p}
+				pending = append(pending, d)
+			}
+			s = &segment{decoded: d}
 		}
-		if s == nil {
-			s = &segment{src: p}
-			pending = append(pending, s)
-		}
-		segs[i], kept[sum] = s, s
+		byBytes[sum], kept[sum], segs[i] = s.decoded, append(kept[sum], s), s
 	}
 	inParallel(len(pending), func(i int) {
-		s := pending[i]
-		c := &checker{src: s.src, included: true}
-		if cfg := c.decode(s.src); len(c.problems) == 0 {
-			s.cfg = cfg
+		d := pending[i]
+		c := &checker{src: d.src, included: true}
+		if cfg := c.decode(d.src); len(c.problems) == 0 {
+			d.cfg = cfg
 		}
-		s.src = nil
+		d.src = nil
 	})
 	l.segmentParses.Add(uint64(len(pending)))
 	l.segments = kept
-	nRules := 0
 	for _, s := range segs {
 		if s.cfg == nil {
 			return false
 		}
-		nRules += len(s.cfg.rules)
-	}
-	if nRules > 0 { // nil when there are none, as the whole decode leaves it
-		cfg.rules = make([]ruleConfig, 0, nRules)
-	}
-	for _, s := range segs {
-		cfg.rules = append(cfg.rules, s.cfg.rules...)
 		cfg.cache = append(cfg.cache, s.cfg.cache...)
 	}
-	f.c, f.cfg = &checker{src: f.src}, cfg
+	// cfg.rules stays empty: validateSegments validates each segment's.
+	f.c, f.cfg, f.segs, f.headSum = &checker{src: f.src}, cfg, segs, sha256.Sum256(head)
 	return true
+}
+
+// validateSegments validates f's segments under defaults, those of the
+// head, each unless it was already at the same place after the same head
+// without a problem, and returns their rules in order. Problems go to f's
+// checker, placed in the whole file as validating it whole places them.
+func (f *parsedFile) validateSegments(defaults settings) []*Rule {
+	var pending []*segment
+	var at []segmentValidity
+	n, base := 0, entryBase{}
+	for _, s := range f.segs {
+		v := segmentValidity{head: f.headSum, base: base}
+		if s.valid != v || len(s.problems) > 0 {
+			pending, at = append(pending, s), append(at, v)
+		}
+		n += len(s.cfg.rules)
+		base.rules += len(s.cfg.rules)
+		base.cache += len(s.cfg.cache)
+	}
+	inParallel(len(pending), func(i int) {
+		s := pending[i]
+		c := &checker{src: f.src, base: at[i].base}
+		s.rules = c.validateEntries(s.cfg, defaults)
+		s.problems, s.valid = c.problems, at[i]
+	})
+	rules := make([]*Rule, 0, n)
+	for _, s := range f.segs {
+		rules = append(rules, s.rules...)
+		f.c.problems = append(f.c.problems, s.problems...)
+	}
+	return rules
 }
 
 // SegmentParses counts the segments of main files the Loader has decoded,

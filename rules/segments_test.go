@@ -35,7 +35,11 @@ func segmentDecode(l *Loader, src []byte) (*config, bool) {
 	if !f.decodeSegments(l) {
 		return nil, false
 	}
-	return f.cfg, true
+	cfg := *f.cfg // the rules stay in the segments
+	for _, s := range f.segs {
+		cfg.rules = append(cfg.rules, s.cfg.rules...)
+	}
+	return &cfg, true
 }
 
 // TestSegmentsDecodeAsTheWholeFile holds the segment decode to the whole
@@ -225,4 +229,57 @@ func FuzzSegments(f *testing.F) {
 			t.Fatal("segments decoded otherwise than the whole file")
 		}
 	})
+}
+
+// TestLoaderSegmentsReuseValidatedRules: after an edit of one rule the
+// other segments' compiled rules are reused, the same pointers; an entry
+// inserted above renumbers every rule below it, and a line inserted above
+// a warning moves the warning.
+func TestLoaderSegmentsReuseValidatedRules(t *testing.T) {
+	rules := manyRules(1000, nil)
+	rules[900] = strings.Replace(rules[900], `origins = [`, `origins = ["https://*.com", `, 1) // a warning
+	main := filepath.Join(t.TempDir(), "rules.toml")
+	l := NewLoader(nil)
+	compile := func(src string) *Table {
+		t.Helper()
+		snap, err := l.Load(main, []byte(src), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		table, err := l.Compile(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := mustParseInternal(t, src); fmt.Sprint(table.Warnings()) != fmt.Sprint(want.Warnings()) {
+			t.Fatalf("Loader warnings: %v\nParse warnings:  %v", table.Warnings(), want.Warnings())
+		}
+		for i, r := range table.Rules() {
+			if r.Index() != i {
+				t.Fatalf("rule %d has index %d", i, r.Index())
+			}
+		}
+		return table
+	}
+	before := compile("version = 1\n" + strings.Join(rules, "\n")).Rules()
+
+	rules[500] = strings.Replace(rules[500], `.example"]`, `.example", "https://new.example"]`, 1)
+	after := compile("version = 1\n" + strings.Join(rules, "\n")).Rules()
+	same := 0
+	for i := range after {
+		if after[i] == before[i] {
+			same++
+		}
+	}
+	if after[500] == before[500] || same < 1000-maxSegmentSpan || same == 1000 {
+		t.Errorf("%d of 1,000 rules reused after an edit of one", same)
+	}
+
+	rules[5] = "# a comment line\n" + rules[5]
+	compile("version = 1\n" + strings.Join(rules, "\n")) // the warning one line down
+
+	rules = append(rules[:10], append([]string{manyRules(1, nil)[0]}, rules[10:]...)...)
+	inserted := compile("version = 1\n" + strings.Join(rules, "\n")).Rules()
+	if len(inserted) != 1001 || inserted[1000].Name() != "site999" {
+		t.Errorf("after an insertion: %d rules, the last %q", len(inserted), inserted[len(inserted)-1].Name())
+	}
 }

@@ -138,8 +138,9 @@ func BenchmarkReloadOneRuleInFile(b *testing.B) {
 		if err != nil || len(table.Rules()) != n {
 			b.Fatal(err)
 		}
-		if got := l.SegmentParses() - before; got != 1 {
-			b.Fatalf("%d segments decoded, want 1", got)
+		// One, or two when the edit moved a segment's start.
+		if got := l.SegmentParses() - before; got < 1 || got > 2 {
+			b.Fatalf("%d segments decoded, want 1 or 2", got)
 		}
 	}
 	b.ReportMetric(float64(decode)/float64(b.N)/1e6, "decode-ms")

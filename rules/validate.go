@@ -36,9 +36,15 @@ var validCORP = []string{"", "same-origin", "same-site", "cross-origin"}
 // against [defaults] and the built-in defaults. It returns the rules with
 // their origin patterns parsed; problems go to the checker.
 func (c *checker) validate(cfg *config) []*Rule {
+	return c.validateEntries(cfg, c.validateDefaults(cfg))
+}
+
+// validateDefaults checks the [defaults] of cfg, a main file, and returns
+// them resolved: what its entries and every included file's inherit.
+func (c *checker) validateDefaults(cfg *config) settings {
 	defaults := cfg.defaults.inherit(builtinDefaults)
 	c.checkSettings(entry{section: "defaults"}, cfg.defaults, defaults)
-	return c.validateEntries(cfg, defaults)
+	return defaults
 }
 
 // validateEntries checks the [[rule]] and [[cache]] entries of cfg, main or
@@ -47,10 +53,10 @@ func (c *checker) validate(cfg *config) []*Rule {
 func (c *checker) validateEntries(cfg *config, defaults settings) []*Rule {
 	rules := make([]*Rule, 0, len(cfg.rules))
 	for i, rc := range cfg.rules {
-		rules = append(rules, c.validateRule(i, rc, defaults))
+		rules = append(rules, c.validateRule(c.base.rules+i, rc, defaults))
 	}
 	for i, cc := range cfg.cache {
-		at := entry{section: "cache", index: i}
+		at := entry{section: "cache", index: c.base.cache + i}
 		if !c.reported(at, "paths") {
 			c.checkPaths(at, cc.paths)
 		}
