@@ -243,7 +243,7 @@ func (h *harness) lifecycle(ctx context.Context, sc *scenario.Scenario, sec *rep
 		"run. Failed requests are those of the load during the edits (a connection closed without an answer counts; "+
 		"one closed after an answer with `Connection: close` does not).", starts, n, n-9, edits, h.cfg.Conns))
 	if h.cfg.SitesDir {
-		sec.Notes = append(sec.Notes, h.sitesDir(ctx, sc, starts, edits, ready))
+		sec.Notes = append(sec.Notes, h.sitesDir(ctx, sc, sec, starts, edits, ready))
 	}
 	return nil
 }
@@ -354,7 +354,7 @@ func editFigure(ds []time.Duration) (time.Duration, string) {
 // sitesDir times corsedge on the directory layout, one file per site
 // included from the main file, once `corsedge check` accepts it, and
 // returns the note that says what it found.
-func (h *harness) sitesDir(ctx context.Context, sc *scenario.Scenario, starts, edits int, ready func(string) bool) string {
+func (h *harness) sitesDir(ctx context.Context, sc *scenario.Scenario, sec *report.Section, starts, edits int, ready func(string) bool) string {
 	main, err := h.sites.WriteSitesDir()
 	if err != nil {
 		return "One file per site: not run: " + err.Error()
@@ -380,11 +380,12 @@ func (h *harness) sitesDir(ctx context.Context, sc *scenario.Scenario, starts, e
 		}
 	}
 	defer proc.Stop()
-	row := &report.Row{Label: "corsedge, one file per site"}
+	row := &report.Row{Label: scenario.OneFilePerSite, Startups: ups}
 	req := sc.Request
 	if err := h.editsUnderLoad(ctx, sc, row, proc.Addr, req, edits, h.sites.EditDir); err != nil {
 		return "One file per site: edits not run: " + err.Error()
 	}
+	sec.Lifecycle = append(sec.Lifecycle, row)
 	return fmt.Sprintf("One file per site (`include = [\"sites.d/*.toml\"]`, %d files in sites.d/): corsedge start-up %s; %s.",
 		h.sites.Count, durations(ups, false), strings.Join(row.Notes, "; "))
 }

@@ -65,7 +65,7 @@ func figure(sec *report.Section, t scenario.Target) (float64, string, bool) {
 // the p99, or the slowest of fewer than minP99Edits) of the row t names
 // (corsedge's when Row is ""), in milliseconds.
 func lifecycleFigure(sec *report.Section, t scenario.Target) (float64, string, bool) {
-	for _, r := range sec.Rows {
+	for _, r := range append(slices.Clip(sec.Rows), sec.Lifecycle...) {
 		if t.Row != "" && !strings.HasPrefix(r.Label, t.Row) {
 			continue
 		}

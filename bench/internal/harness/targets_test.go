@@ -101,3 +101,35 @@ func TestEditTargetP99OrSlowest(t *testing.T) {
 		}
 	}
 }
+
+// TestLifecycleTargetsOfOneFilePerSite: the site-file layout's start-up
+// and edit targets read its lifecycle row, not corsedge's table row.
+func TestLifecycleTargetsOfOneFilePerSite(t *testing.T) {
+	ms := func(xs ...int) []time.Duration {
+		var ds []time.Duration
+		for _, x := range xs {
+			ds = append(ds, time.Duration(x)*time.Millisecond)
+		}
+		return ds
+	}
+	sec := &report.Section{
+		Rows:      []*report.Row{{Label: "corsedge", Edits: ms(300, 310), Startups: ms(120)}},
+		Lifecycle: []*report.Row{{Label: scenario.OneFilePerSite, Edits: ms(60, 70, 80), Startups: ms(370)}},
+	}
+	for _, tc := range []struct {
+		target scenario.Target
+		want   float64
+	}{
+		{scenario.Target{Metric: "edit"}, 310},
+		{scenario.Target{Metric: "startup"}, 120},
+		{scenario.Target{Metric: "edit", Row: scenario.OneFilePerSite}, 80},
+		{scenario.Target{Metric: "startup", Row: scenario.OneFilePerSite}, 370},
+	} {
+		if x, _, ok := lifecycleFigure(sec, tc.target); !ok || x != tc.want {
+			t.Errorf("%+v: %v ms, want %v", tc.target, x, tc.want)
+		}
+	}
+	if _, _, ok := lifecycleFigure(&report.Section{Rows: sec.Rows}, scenario.Target{Metric: "edit", Row: scenario.OneFilePerSite}); ok {
+		t.Error("a figure for a layout that was not run")
+	}
+}

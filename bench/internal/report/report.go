@@ -41,6 +41,9 @@ type Section struct {
 	// corsedge's, which did not run (HTTPS before corsedge serves it).
 	Lead string
 	Err  string // why the scenario could not run
+	// Lifecycle are rows timed for start-up and edits only, reported in
+	// the notes rather than the table (corsedge with one file per site).
+	Lifecycle []*Row
 }
 
 // Row is one server (or corsedge with another request) in a scenario.

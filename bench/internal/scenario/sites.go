@@ -22,6 +22,10 @@ const OneRule = "corsedge, one rule"
 // 10,000 rules cost, the spread of the requests being the same on both.
 const OneRuleSpread = "corsedge, one rule, the same spread"
 
+// OneFilePerSite labels corsedge on the same rules as a directory of site
+// files (include = ["sites.d/*.toml"]), timed for start-up and edits only.
+const OneFilePerSite = "corsedge, one file per site"
+
 // SpreadRefusedDomain is the domain of OneRuleSpread's refused origins
 // (https://site(n+1).invalid): the next site's own origin, which the sites
 // table refuses on another site's path, the one rule allows, so that row is
@@ -59,8 +63,11 @@ func sitesSuite() []*Scenario {
 				[2]string{"Access-Control-Request-Headers", "content-type"}),
 			Status: 204, Sites: true, Lifecycle: true, Fill: true, Baseline: &pre, Checks: corsChecks,
 			Targets: append(targets("preflight"),
-				Target{Goal: "start-up with 10,000 sites (exec to the first 204) < 1 s", Metric: "startup", Max: 1000},
-				Target{Goal: "one-site edit to effect, under load, p99 of the edits (the slowest under 100 edits) < 200 ms", Metric: "edit", Max: 200}),
+				Target{Goal: "start-up with 10,000 sites in one rules.toml (exec to the first 204) < 1 s", Metric: "startup", Max: 1000},
+				Target{Goal: "start-up with 10,000 site files (exec to the first 204) < 1 s", Row: OneFilePerSite, Metric: "startup", Max: 1000},
+				Target{Goal: "one-site edit to effect in one rules.toml, under load, p99 of the edits (the slowest under 100 edits) < 200 ms", Metric: "edit", Max: 200},
+				Target{Goal: "one-site edit to effect with 10,000 site files, under load, p99 of the edits (the slowest under 100 edits) < 200 ms",
+					Row: OneFilePerSite, Metric: "edit", Max: 200}),
 		},
 		{
 			Name: "sites-get", Suite: "sites",
