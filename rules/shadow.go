@@ -21,6 +21,9 @@ func (t *Table) shadowWarnings(checkerOf func(*Rule) *checker) []*Problem {
 	var out []*Problem
 	seen := make([]*earlier, len(t.byPrefix))
 	for _, r := range t.rules {
+		if t.soleCandidate(r) {
+			continue // no earlier rule to be shadowed by, no later one to shadow
+		}
 		if by := t.shadowedBy(r, seen); by != nil {
 			c := checkerOf(r)
 			before := len(c.problems)
@@ -34,6 +37,17 @@ func (t *Table) shadowWarnings(checkerOf func(*Rule) *checker) []*Problem {
 		}
 	}
 	return out
+}
+
+// soleCandidate reports whether r is the only candidate under every
+// prefix it lists, as each site's rule is in a table of many sites.
+func (t *Table) soleCandidate(r *Rule) bool {
+	for _, path := range r.paths {
+		if len(t.byPrefix[t.prefixes.longest([]byte(path))].rules) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // shadowedBy returns an earlier rule that shadows r, or nil when r can decide
