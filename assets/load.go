@@ -84,7 +84,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		if err != nil {
 			return nil, err
 		}
-		e.variants[enc] = memoryVariant(enc, sv, body)
+		e.hold(memoryVariant(enc, sv, body))
 		e.cost += sv.size + variantOverhead
 	}
 	e.looked = slices.Compact(slices.Sorted(slices.Values(e.looked))) // the sidecars' directories are the file's
