@@ -117,7 +117,7 @@ func (s *Server) generate(e *entry, v version, body []byte) {
 		}
 		gv := v // Last-Modified is the file's; the tag is the coding's own bytes'
 		gv.size = int64(len(out))
-		e.variants[g.enc] = memoryVariant(g.enc, gv, bytes.Clone(out)) // exact size: cost is what is held
+		e.hold(memoryVariant(g.enc, gv, bytes.Clone(out))) // exact size: cost is what is held
 		e.cost += gv.size + variantOverhead
 	}
 }

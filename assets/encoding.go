@@ -17,6 +17,9 @@ const (
 // sidecarSuffix is the file name suffix of each coding's precompressed sidecar.
 var sidecarSuffix = [numEncodings]string{encBrotli: ".br", encZstd: ".zst", encGzip: ".gz"}
 
+// maxSuffixLen is the longest of sidecarSuffix.
+const maxSuffixLen = len(".zst")
+
 // contentEncoding is each coding's Content-Encoding value; identity sends none.
 var contentEncoding = [numEncodings][]byte{
 	encBrotli: []byte("br"), encZstd: []byte("zstd"), encGzip: []byte("gzip"),

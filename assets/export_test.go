@@ -1,7 +1,6 @@
 package assets
 
 import (
-	"maps"
 	"slices"
 )
 
@@ -46,7 +45,7 @@ func CacheSize(s *Server) (entries int, bytes int64) {
 	c := s.cur.Load().cache
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.m), c.bytes
+	return len(c.ring), c.bytes
 }
 
 // CachedNames lists the names held in memory, sorted.
@@ -54,7 +53,12 @@ func CachedNames(s *Server) []string {
 	c := s.cur.Load().cache
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return slices.Sorted(maps.Keys(c.m))
+	names := make([]string, len(c.ring))
+	for i, e := range c.ring {
+		names[i] = e.name
+	}
+	slices.Sort(names)
+	return names
 }
 
 // ETagListMatches runs the If-Match (strong) or If-None-Match (weak) list parser.

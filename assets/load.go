@@ -37,12 +37,12 @@ func (s *Server) cached(r *release, name []byte) *entry {
 // unchanged reports whether e's file and sidecars still are as e read them.
 func (s *Server) unchanged(t *tree, e *entry) bool {
 	s.rechecks.Add(1)
-	if t.recheck(e.name) != e.seen[encIdentity] {
+	if t.recheck(e.name, "") != e.seen[encIdentity] {
 		return false
 	}
 	if e.media.compressible {
 		for enc := range encIdentity {
-			if t.recheck(e.name+sidecarSuffix[enc]) != e.seen[enc] {
+			if t.recheck(e.name, sidecarSuffix[enc]) != e.seen[enc] {
 				return false
 			}
 		}
@@ -84,7 +84,7 @@ func (s *Server) load(t *tree, name string, media *mediaType, f fs.File, v versi
 		if err != nil {
 			return nil, err
 		}
-		e.variants[enc] = memoryVariant(enc, sv, body)
+		e.hold(memoryVariant(enc, sv, body))
 		e.cost += sv.size + variantOverhead
 	}
 	e.looked = slices.Compact(slices.Sorted(slices.Values(e.looked))) // the sidecars' directories are the file's

@@ -57,7 +57,7 @@ func TestCachedBytesBoundTheHeap(t *testing.T) {
 	if st.Entries != sites {
 		t.Fatalf("%d entries, want %d", st.Entries, sites)
 	}
-	if !s.cur.Load().cache.m["s/1/font.woff2"].watched {
+	if !s.cur.Load().cache.idx.get([]byte("s/1/font.woff2")).watched {
 		t.Fatal("entries are not watched: the watches' share is not measured")
 	}
 	real := int64(after - before)

@@ -199,7 +199,7 @@ func (c *cache) empty() {
 	for _, e := range c.ring {
 		c.watch.forget(e)
 	}
-	clear(c.m)
+	c.idx.clear()
 	clear(c.ring)
 	c.ring, c.hand, c.bytes = c.ring[:0], 0, 0
 }

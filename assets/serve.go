@@ -152,12 +152,12 @@ func (s *Server) serveStream(ctx *fasthttp.RequestCtx, t *tree, name string, med
 // v.body, or the open file f, which respond closes or hands to fasthttp.
 func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant, f fs.File, req *request, h Hints) {
 	resp := &ctx.Response.Header
-	if !preconditionsHold(&ctx.Request.Header, v.etag, v.modSeconds, v.lastModified != nil) {
+	if !preconditionsHold(&ctx.Request.Header, v.etag(), v.modSeconds, v.datedLen != 0) {
 		closeFile(f)
 		preconditionFailed(ctx, media, h)
 		return
 	}
-	if notModified(&ctx.Request.Header, v.etag, v.lastModified, v.modSeconds) {
+	if notModified(&ctx.Request.Header, v.etag(), v.lastModified(), v.modSeconds) {
 		closeFile(f)
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		// RFC 9110 §15.4.5: the fields a 200 would carry that update a cache
@@ -166,7 +166,7 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant,
 		return
 	}
 	start, length, outcome := int64(0), v.size, rangeWhole
-	if req.ranged && rangeApplies(&ctx.Request.Header, v.etag, v.lastModified) {
+	if req.ranged && rangeApplies(&ctx.Request.Header, v.etag(), v.lastModified()) {
 		start, length, outcome = req.spec.resolve(v.size)
 	}
 	var buf [64]byte
@@ -210,19 +210,20 @@ func (s *Server) respond(ctx *fasthttp.RequestCtx, media *mediaType, v *variant,
 	}
 }
 
-// fieldValue views s as bytes for SetCanonical, which copies a value and
-// never writes to it. Set(name, s) would normalise the name and copy both
-// again on every request (1% of a 304's CPU), and []byte(s) allocate for
-// values over 32 bytes, as most Cache-Control values are.
-func fieldValue(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+// viewBytes views s as bytes for a reader that never writes to them and
+// keeps none: SetCanonical, which copies a value (Set(name, s) would
+// normalise the name and copy both again on every request, 1% of a 304's
+// CPU, and []byte(s) allocate for values over 32 bytes, as most
+// Cache-Control values are), or a hash.
+func viewBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // setEntityCommon sets the fields that 200, 206 and 304 share.
 func setEntityCommon(resp *fasthttp.ResponseHeader, media *mediaType, v *variant, h Hints) {
-	if v.etag != nil {
-		resp.SetCanonical(fieldETag, v.etag)
+	if etag := v.etag(); etag != nil {
+		resp.SetCanonical(fieldETag, etag)
 	}
-	if v.lastModified != nil {
-		resp.SetCanonical(fieldLastModified, v.lastModified)
+	if lastModified := v.lastModified(); lastModified != nil {
+		resp.SetCanonical(fieldLastModified, lastModified)
 	}
 	if media.active {
 		resp.SetCanonical(fieldContentSecurityPolicy, sandbox)
@@ -231,7 +232,7 @@ func setEntityCommon(resp *fasthttp.ResponseHeader, media *mediaType, v *variant
 	if cacheControl == "" {
 		cacheControl = defaultCacheControl
 	}
-	resp.SetCanonical(fieldCacheControl, fieldValue(cacheControl))
+	resp.SetCanonical(fieldCacheControl, viewBytes(cacheControl))
 	setVary(resp, h.Vary, media.compressible)
 }
 
@@ -270,7 +271,7 @@ func writeError(ctx *fasthttp.RequestCtx, h Hints, status int, cacheControl stri
 	ctx.SetStatusCode(status)
 	resp.SetCanonical(fieldContentTypeOptions, nosniff)
 	resp.SetContentTypeBytes(textPlain)
-	resp.SetCanonical(fieldCacheControl, fieldValue(cacheControl))
+	resp.SetCanonical(fieldCacheControl, viewBytes(cacheControl))
 	setVary(resp, h.Vary, false)
 	if ctx.IsHead() {
 		ctx.Response.SkipBody = true

@@ -16,7 +16,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	c := s.cur.Load().cache
 	c.mu.RLock()
-	entries, bytes := len(c.m), c.bytes
+	entries, bytes := len(c.ring), c.bytes
 	c.mu.RUnlock()
 	return Stats{
 		Hits:      s.hits.Load(),
