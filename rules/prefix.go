@@ -3,6 +3,7 @@ package rules
 import (
 	"hash/maphash"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -30,6 +31,7 @@ type prefixSet struct {
 
 	// The hash table; slots is nil when the set uses the search.
 	lengths []int        // the prefixes' distinct lengths, longest first
+	ends    []byteSet    // ends[k]: the last bytes of the prefixes of lengths[k]
 	slots   []prefixSlot // open addressing, linear probing; len is a power of two
 	keys    string       // every prefix's bytes, in sorted order, for the slots' offsets
 	seed    maphash.Seed
@@ -87,6 +89,12 @@ func (s *prefixSet) hashIfFewLengths() {
 		return
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(s.lengths)))
+	s.ends = make([]byteSet, len(s.lengths))
+	for _, p := range s.sorted {
+		if p != "" { // the empty prefix has no last byte: it is always probed
+			s.ends[slices.Index(s.lengths, len(p))].add(p[len(p)-1])
+		}
+	}
 	// At most half full: a probe at a length no prefix of the path has
 	// (most probes of a nested table) ends within a line or two.
 	s.slots = make([]prefixSlot, 1<<bits.Len(uint(2*len(s.sorted)-1)))
@@ -119,8 +127,11 @@ func (s *prefixSet) longest(p []byte) int {
 // probe is longest by the hash table.
 func (s *prefixSet) probe(p []byte) int {
 	mask := uint64(len(s.slots) - 1)
-	for _, n := range s.lengths {
-		if n > len(p) {
+	for k, n := range s.lengths {
+		// Most lengths end the path where no prefix of that length ends
+		// (a site's "/s/N/" ends in "/", "/s/123/font.woff2" has one "/"
+		// among its last bytes): no hash, no slot read.
+		if n > len(p) || n > 0 && !s.ends[k].has(p[n-1]) {
 			continue
 		}
 		key := p[:n]
@@ -161,3 +172,9 @@ func (s *prefixSet) search(p []byte) int {
 func hasPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && s[:len(prefix)] == prefix
 }
+
+// A byteSet is a set of bytes, one bit each.
+type byteSet [4]uint64
+
+func (b *byteSet) add(c byte)      { b[c>>6] |= 1 << (c & 63) }
+func (b *byteSet) has(c byte) bool { return b[c>>6]&(1<<(c&63)) != 0 }
