@@ -24,8 +24,14 @@ credentials = true
 
 func newInternalServer(t testing.TB) *Server {
 	t.Helper()
+	return newInternalServerOn(t, allocRules)
+}
+
+// newInternalServerOn is newInternalServer on the rules file src.
+func newInternalServerOn(t testing.TB, src string) *Server {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "rules.toml")
-	if err := os.WriteFile(file, []byte(allocRules), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	files, err := assets.New(assets.Options{})
