@@ -177,7 +177,15 @@ func TestLoaderSegmentsReportAsParse(t *testing.T) {
 	edited[900] = strings.Replace(edited[899], `name = "site899"`, `name = "copy of site899"`, 1) // shadowed by rule 900
 	src := "version = 1\n" + strings.Join(edited, "\n")
 	want := mustParseInternal(t, src).Warnings()
-	snap, err := l.Load(main, []byte(src), false)
+	if got := compileWith(t, l, main, src).Warnings(); len(want) < 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Loader warnings: %v\nParse warnings:  %v", got, want)
+	}
+}
+
+// compileWith loads src as the main file at path through l and compiles it.
+func compileWith(t *testing.T, l *Loader, path, src string) *Table {
+	t.Helper()
+	snap, err := l.Load(path, []byte(src), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,9 +193,7 @@ func TestLoaderSegmentsReportAsParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := table.Warnings(); len(want) < 2 || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("Loader warnings: %v\nParse warnings:  %v", got, want)
-	}
+	return table
 }
 
 func mustParseInternal(t *testing.T, src string) *Table {
@@ -242,14 +248,7 @@ func TestLoaderSegmentsReuseValidatedRules(t *testing.T) {
 	l := NewLoader(nil)
 	compile := func(src string) *Table {
 		t.Helper()
-		snap, err := l.Load(main, []byte(src), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		table, err := l.Compile(snap)
-		if err != nil {
-			t.Fatal(err)
-		}
+		table := compileWith(t, l, main, src)
 		if want := mustParseInternal(t, src); fmt.Sprint(table.Warnings()) != fmt.Sprint(want.Warnings()) {
 			t.Fatalf("Loader warnings: %v\nParse warnings:  %v", table.Warnings(), want.Warnings())
 		}
