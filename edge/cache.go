@@ -33,10 +33,10 @@ const maxCachedOrigin = rules.MaxOriginLen
 // list per shard, touched only by misses under the shard's lock, orders the
 // entries and picks what to evict: the oldest, unless it answered requests
 // since it was last looked at, when it goes to the front once more instead
-// (CLOCK's second chance on the LRU's list). Moving every hit to the front of a list under a lock, as a plain
-// LRU does, cost 0.7 µs a hit over 50,000 pairs on this machine's memory
-// (BenchmarkDecisionCache). Shards, split by the key's hash, keep cores
-// from meeting on a lock under churn.
+// (CLOCK's second chance on the LRU's list). Moving every hit to the front
+// of a list under a lock, as a plain LRU does, cost 0.7 µs a hit over
+// 50,000 pairs on this machine's memory (BenchmarkDecisionCache). Shards,
+// split by the key's hash, keep cores from meeting on a lock under churn.
 type decisionCache struct {
 	shards []cacheShard // len is a power of two
 	bits   uint         // log2(len(shards))
