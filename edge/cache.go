@@ -158,8 +158,8 @@ func (c *decisionCache) miss(s *cacheShard, h uint64, p *rules.Prefix, origin []
 		c.stats.evictions.Add(1)
 	}
 	e := newCacheEntry(h, origin, d)
+	s.insert(e) // first: a rebuild indexes what order holds, and would index e twice
 	s.order.Add(e, struct{}{})
-	s.insert(e)
 	return d
 }
 
