@@ -94,7 +94,7 @@ func TestCacheDoesNotRetainRequestBytes(t *testing.T) {
 	origin := ctx.Request.Header.Peek("Origin")
 	copy(origin, "https://z.example") // same length: overwrites the request buffer in place
 	var keys []string
-	s.state.Load().cache.each(func(e *cacheEntry) { keys = append(keys, e.origin()) })
+	s.state.Load().cache.each(func(e *cacheEntry) { keys = append(keys, e.origin) })
 	if len(keys) != 1 || keys[0] != "https://a.example" {
 		t.Errorf("cache keys after the request buffer changed: %q", keys)
 	}

@@ -27,16 +27,15 @@ const maxCachedOrigin = rules.MaxOriginLen
 // that table.
 //
 // A hit takes no lock and writes nothing but its entry's request count: it
-// finds the entry in an index, an open-addressing table of (hash, entry)
-// slots read with atomic loads, and reads two cache lines over any number
-// of pairs: the slots' and the entry's (64 bytes, one line). A golang-lru
-// list per shard, touched only by misses under the shard's lock, orders the
-// entries and picks what to evict: the oldest, unless it answered requests
-// since it was last looked at, when it goes to the front once more instead
-// (CLOCK's second chance on the LRU's list). Moving every hit to the front
-// of a list under a lock, as a plain LRU does, cost 0.7 µs a hit over
-// 50,000 pairs on this machine's memory (BenchmarkDecisionCache). Shards,
-// split by the key's hash, keep cores from meeting on a lock under churn.
+// finds the entry in an index, an open-addressing table read with one
+// atomic load a slot. A golang-lru list per shard, touched only by misses
+// under the shard's lock, orders the entries and picks what to evict: the
+// oldest, unless it answered requests since it was last looked at, when it
+// goes to the front once more instead (CLOCK's second chance on the LRU's
+// list). Moving every hit to the front of a list under a lock, as a plain
+// LRU does, cost 0.7 µs a hit over 50,000 pairs on this machine's memory
+// (BenchmarkDecisionCache). Shards, split by the key's hash, keep cores
+// from meeting on a lock under churn.
 type decisionCache struct {
 	shards []cacheShard // len is a power of two
 	bits   uint         // log2(len(shards))
@@ -53,50 +52,38 @@ type cacheStats struct {
 type cacheShard struct {
 	index atomic.Pointer[cacheIndex] // replaced whole when tombstones fill it
 
-	mu    sync.Mutex                             // guards what follows, and every write to index
-	order *simplelru.LRU[*cacheEntry, entryMeta] // eviction order; holds at most bound entries
-	bound int                                    // this shard's share of the cache size
-	used  int                                    // index slots not nil: entries and tombstones
-	_     [24]byte                               // to 64 bytes: shards side by side share no cache line
+	mu    sync.Mutex                            // guards what follows, and every write to index
+	order *simplelru.LRU[*cacheEntry, struct{}] // eviction order; holds at most bound entries
+	bound int                                   // this shard's share of the cache size
+	used  int                                   // index slots not nil: entries and tombstones
+	_     [24]byte                              // to 64 bytes: shards side by side share no cache line
 }
 
 // A cacheEntry is a cached decision and how many requests it answered, the
-// traffic record's count for its (origin, prefix) pair. Only requests
-// changes once it is in the index. It is 64 bytes, Go's size class that
-// starts every object on a cache line, so a hit reads one line of it; what
-// only misses need (the key's hash, what eviction saw) is kept beside it,
-// in the index's slot and the LRU's list.
+// traffic record's count for its (origin, prefix) pair. Only requests and
+// seen change once it is in the index.
 type cacheEntry struct {
+	hash     uint64         // of the key, so that a probe rarely reads origin's bytes
+	origin   string         // the key's Origin: a copy of the request's, in inline when it fits
 	decision rules.Decision // its Prefix is the key's
 	requests atomic.Uint64
-	data     *byte  // the key's Origin: a copy of the request's, in inline when it fits
-	n        uint16 // the Origin's length
-	// inline holds an Origin of up to its size (most are: "https://" and
-	// 22 bytes of host), so that the comparison of a hit reads the entry's
-	// own line, not a second allocation.
-	inline [30]byte
+	seen     uint64 // requests when eviction last looked at it; guarded by the shard's mu
+	// inline holds an Origin of up to its size (most are), so that the
+	// comparison of a hit reads the entry's own memory, not a second
+	// allocation: one cache miss less a hit. 40 bytes make the entry 96.
+	inline [40]byte
 }
 
-// entryMeta is what eviction keeps of an entry, guarded by the shard's mu.
-type entryMeta struct {
-	hash uint64 // of the key: where its index slot is
-	seen uint64 // requests when eviction last looked at it
-}
-
-func newCacheEntry(origin []byte, d rules.Decision) *cacheEntry {
-	e := &cacheEntry{decision: d, n: uint16(len(origin))}
+func newCacheEntry(h uint64, origin []byte, d rules.Decision) *cacheEntry {
+	e := &cacheEntry{hash: h, decision: d, seen: 1}
 	if len(origin) <= len(e.inline) {
-		copy(e.inline[:], origin)
-		e.data = &e.inline[0]
+		e.origin = unsafe.String(&e.inline[0], copy(e.inline[:], origin))
 	} else {
-		e.data = unsafe.StringData(string(origin))
+		e.origin = string(origin)
 	}
 	e.requests.Store(1)
 	return e
 }
-
-// origin returns the entry's Origin, read-only.
-func (e *cacheEntry) origin() string { return unsafe.String(e.data, e.n) }
 
 // tombstone marks an index slot whose entry was evicted: probes go on past it.
 var tombstone = new(cacheEntry)
@@ -123,7 +110,7 @@ func newDecisionCache(size int, stats *cacheStats) *decisionCache {
 		if i < size%n {
 			s.bound++
 		}
-		order, err := simplelru.NewLRU[*cacheEntry, entryMeta](s.bound, nil)
+		order, err := simplelru.NewLRU[*cacheEntry, struct{}](s.bound, nil)
 		if err != nil { // only for a bound <= 0, excluded above
 			panic(err)
 		}
@@ -170,9 +157,9 @@ func (c *decisionCache) miss(s *cacheShard, h uint64, p *rules.Prefix, origin []
 		s.evict()
 		c.stats.evictions.Add(1)
 	}
-	e := newCacheEntry(origin, d)
-	s.order.Add(e, entryMeta{hash: h, seen: 1})
-	s.insert(h, e)
+	e := newCacheEntry(h, origin, d)
+	s.insert(e) // first: a rebuild indexes what order holds, and would index e twice
+	s.order.Add(e, struct{}{})
 	return d
 }
 
@@ -194,16 +181,16 @@ func (c *decisionCache) shard(h uint64) *cacheShard {
 // was last looked at, within maxSecondChances. Called with mu held.
 func (s *cacheShard) evict() {
 	for range maxSecondChances {
-		e, meta, _ := s.order.GetOldest()
+		e, _, _ := s.order.GetOldest()
 		n := e.requests.Load()
-		if n == meta.seen {
+		if n == e.seen {
 			break
 		}
-		meta.seen = n
-		s.order.Add(e, meta) // to the front: it is in use
+		e.seen = n
+		s.order.Get(e) // to the front: it is in use
 	}
-	e, meta, _ := s.order.RemoveOldest()
-	s.remove(meta.hash, e)
+	e, _, _ := s.order.RemoveOldest()
+	s.remove(e)
 }
 
 // len returns the number of cached decisions.
@@ -238,18 +225,8 @@ func (c *decisionCache) each(f func(*cacheEntry)) {
 // slots as the shard's bound and is rebuilt when tombstones and entries
 // fill three quarters, so a probe always ends at an empty slot.
 type cacheIndex struct {
-	slots []cacheSlot
+	slots []atomic.Pointer[cacheEntry]
 	mask  uint64
-}
-
-// A cacheSlot is an entry and its key's hash, side by side so that a probe
-// past another key's slot compares hashes without reading that entry. A
-// writer stores the hash before the entry, and only ever replaces an entry
-// by tombstone or (in a slot that held none or a tombstone) a new one, so a
-// reader that loads an entry then the hash sees that entry's hash.
-type cacheSlot struct {
-	hash  atomic.Uint64
-	entry atomic.Pointer[cacheEntry]
 }
 
 func newCacheIndex(bound int) *cacheIndex {
@@ -257,52 +234,49 @@ func newCacheIndex(bound int) *cacheIndex {
 	for n < 2*bound {
 		n *= 2
 	}
-	return &cacheIndex{slots: make([]cacheSlot, n), mask: uint64(n - 1)}
+	return &cacheIndex{slots: make([]atomic.Pointer[cacheEntry], n), mask: uint64(n - 1)}
 }
 
 // find returns the entry of (p, origin), hashed to h, or nil.
 func (x *cacheIndex) find(h uint64, p *rules.Prefix, origin []byte) *cacheEntry {
 	for i := h; ; i++ {
-		slot := &x.slots[i&x.mask]
-		switch e := slot.entry.Load(); {
+		switch e := x.slots[i&x.mask].Load(); {
 		case e == nil:
 			return nil
-		case slot.hash.Load() == h && e != tombstone && e.decision.Prefix() == p && e.origin() == string(origin):
+		case e.hash == h && e != tombstone && e.decision.Prefix() == p && e.origin == string(origin):
 			return e
 		}
 	}
 }
 
-// insert puts e, whose key hashes to h and is not in the index, in the
-// first free or evicted slot of its probe. Called with mu held.
-func (s *cacheShard) insert(h uint64, e *cacheEntry) {
+// insert puts e, whose key the index does not hold, in the first free or
+// evicted slot of its probe. Called with mu held.
+func (s *cacheShard) insert(e *cacheEntry) {
 	x := s.index.Load()
 	if 4*(s.used+1) > 3*len(x.slots) {
 		x = s.rebuild()
 	}
-	for i := h; ; i++ {
+	for i := e.hash; ; i++ {
 		slot := &x.slots[i&x.mask]
-		switch old := slot.entry.Load(); old {
+		switch old := slot.Load(); old {
 		case nil:
 			s.used++
 			fallthrough
 		case tombstone:
-			slot.hash.Store(h)
-			slot.entry.Store(e)
+			slot.Store(e)
 			return
 		}
 	}
 }
 
-// remove replaces e's slot, found from its hash h, with a tombstone.
-// Called with mu held.
-func (s *cacheShard) remove(h uint64, e *cacheEntry) {
+// remove replaces e's slot with a tombstone. Called with mu held.
+func (s *cacheShard) remove(e *cacheEntry) {
 	x := s.index.Load()
-	for i := h; ; i++ {
+	for i := e.hash; ; i++ {
 		slot := &x.slots[i&x.mask]
-		switch slot.entry.Load() {
+		switch slot.Load() {
 		case e:
-			slot.entry.Store(tombstone)
+			slot.Store(tombstone)
 			return
 		case nil:
 			return // not indexed: cannot happen, as every entry in order is
@@ -313,32 +287,24 @@ func (s *cacheShard) remove(h uint64, e *cacheEntry) {
 // rebuild replaces the index by one with the entries alone, no tombstones.
 // Readers still probing the old one find what it held. Called with mu held.
 func (s *cacheShard) rebuild() *cacheIndex {
-	old, x := s.index.Load(), newCacheIndex(s.bound)
-	s.used = 0
-	for i := range old.slots {
-		e := old.slots[i].entry.Load()
-		if e == nil || e == tombstone {
-			continue
-		}
-		h := old.slots[i].hash.Load()
-		for j := h; ; j++ {
-			if slot := &x.slots[j&x.mask]; slot.entry.Load() == nil {
-				slot.hash.Store(h)
-				slot.entry.Store(e)
+	x := newCacheIndex(s.bound)
+	for _, e := range s.order.Keys() {
+		for i := e.hash; ; i++ {
+			if slot := &x.slots[i&x.mask]; slot.Load() == nil {
+				slot.Store(e)
 				break
 			}
 		}
-		s.used++
 	}
+	s.used = s.order.Len()
 	s.index.Store(x)
 	return x
 }
 
 // maxCacheEntryBytes bounds what one cached decision costs on the heap: the
 // Origin's copy (at most maxCachedOrigin bytes), the entry with its request
-// count, the LRU's list element (with the key's hash and what eviction
-// saw) and map slot, and two to four 16-byte index slots. A full cache of
-// maxCachedOrigin-byte origins measures about 725 bytes an entry with
-// runtime.MemStats (TestDecisionCacheMemoryBound), so the
+// count, the LRU's list element and map slot, and two to four index slots.
+// A full cache of maxCachedOrigin-byte origins measures about 700 bytes an
+// entry with runtime.MemStats (TestDecisionCacheMemoryBound), so the
 // default cache stays under 65,536 × 768 B = 48 MiB.
 const maxCacheEntryBytes = 768

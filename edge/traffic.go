@@ -38,7 +38,7 @@ func (t *trafficRecord) retire(c *decisionCache) {
 		t.carried = map[pairKey]uint64{}
 	}
 	c.each(func(e *cacheEntry) {
-		t.carried[pairKey{e.origin(), e.decision.Prefix().Path()}] += e.requests.Load()
+		t.carried[pairKey{e.origin, e.decision.Prefix().Path()}] += e.requests.Load()
 	})
 	if len(t.carried) > t.bound {
 		kept := busiest(t.carried, t.bound)
@@ -59,7 +59,7 @@ func (t *trafficRecord) pairs(live *decisionCache) []impact.Pair {
 	}
 	t.mu.Unlock()
 	live.each(func(e *cacheEntry) {
-		all[pairKey{e.origin(), e.decision.Prefix().Path()}] += e.requests.Load()
+		all[pairKey{e.origin, e.decision.Prefix().Path()}] += e.requests.Load()
 	})
 	return busiest(all, t.bound)
 }
