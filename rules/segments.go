@@ -115,6 +115,7 @@ func startsSegment(entry []byte) bool {
 func (f *parsedFile) decodeSegments(l *Loader) bool {
 	head, parts, ok := splitMain(f.src)
 	if !ok {
+		l.segments = nil // a file decoded whole: the last one's segments are of no use
 		return false
 	}
 	hc := &checker{src: head}

@@ -281,4 +281,10 @@ func TestLoaderSegmentsReuseValidatedRules(t *testing.T) {
 	if len(inserted) != 1001 || inserted[1000].Name() != "site999" {
 		t.Errorf("after an insertion: %d rules, the last %q", len(inserted), inserted[len(inserted)-1].Name())
 	}
+
+	// A file short enough to decode whole lets the long one's segments go.
+	compile("version = 1\n" + strings.Join(rules[:3], "\n"))
+	if len(l.segments) != 0 {
+		t.Errorf("%d segments kept after a file decoded whole", len(l.segments))
+	}
 }
